@@ -1,0 +1,199 @@
+"""Headless commands: `python main.py train|generate|info …` (also under torchrun)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+TRAIN_HELP = "train (or resume) a GAN on a folder of images"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganvas", description="Ganvas GAN studio — command line")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help=TRAIN_HELP, description=TRAIN_HELP)
+    # defaults are None so that resuming a run only overrides what was typed
+    t.add_argument("--data", help="folder of images (searched recursively)")
+    t.add_argument("--out", required=True, help="run folder; an existing one is resumed")
+    t.add_argument("--resolution", type=int, help="output size in px, power of two (64)")
+    t.add_argument("--kimg", type=float, help="training length in thousands of images (100)")
+    t.add_argument("--batch", type=int, help="batch size per device (16)")
+    t.add_argument("--base", help="fine-tune from this .safetensors model")
+    t.add_argument("--freeze-d", type=int, help="discriminator blocks frozen when fine-tuning")
+    t.add_argument("--device", help="auto, cpu, cuda or mps (auto)")
+    t.add_argument("--loss", choices=["ns", "hinge", "wgan-gp"], help="GAN loss (ns)")
+    t.add_argument("--crop", choices=["center", "pad", "stretch"], help="how to square images")
+    t.add_argument("--rgba", action="store_true", default=None, help="keep alpha as 4th channel")
+    t.add_argument("--augment", help="DiffAugment ops, e.g. color,translation,cutout ('' = off)")
+    t.add_argument("--channel-base", type=int, help="network width (2048)")
+    t.add_argument("--channel-max", type=int, help="maximum channels per layer (128)")
+    t.add_argument("--lr", type=float, help="learning rate of G and D (0.0025)")
+    t.add_argument("--seed", type=int, help="random seed (0)")
+    t.add_argument("--threads", type=int, help="CPU threads for torch (default: all)")
+    for name in ("log", "preview", "checkpoint", "snapshot", "metric"):
+        t.add_argument(f"--{name}-every", type=int, help=f"steps between {name}s")
+
+    g = sub.add_parser("generate", help="write one PNG per seed")
+    g.add_argument("--model", required=True, help=".safetensors model")
+    g.add_argument("--seeds", default="0-15", help="e.g. 0-15 or 1,5,9")
+    g.add_argument("--out", required=True, help="output folder")
+    g.add_argument("--truncation", type=float, default=1.0, help="ψ: 1 = full variety")
+    g.add_argument("--device", default="auto")
+
+    i = sub.add_parser("info", help="print a model's metadata as JSON")
+    i.add_argument("model")
+    return p
+
+
+def _train_config(args: argparse.Namespace):
+    from engine.config import TrainConfig
+
+    run = Path(args.out)
+    run_json = run / "run.json"
+    if run_json.exists():  # resume: start from the run's own settings
+        cfg = TrainConfig.from_dict(json.loads(run_json.read_text())["config"])
+    else:
+        if not args.data:
+            raise ValueError("--data is required for a new run")
+        cfg = TrainConfig()
+        if args.base and args.resolution is None:
+            from engine.modelfile import load_model
+
+            args.resolution = load_model(args.base).config.resolution
+    cfg.run_dir = str(run)
+    plain = {
+        "data": "data_dir",
+        "kimg": "kimg",
+        "batch": "batch",
+        "base": "base_model",
+        "freeze_d": "freeze_d",
+        "device": "device",
+        "loss": "loss",
+        "augment": "augment",
+        "seed": "seed",
+        "threads": "threads",
+    }
+    for arg, field in plain.items():
+        if getattr(args, arg) is not None:
+            setattr(cfg, field, getattr(args, arg))
+    for name in ("log", "preview", "checkpoint", "snapshot", "metric"):
+        value = getattr(args, f"{name}_every")
+        if value is not None:
+            setattr(cfg, f"{name}_every", value)
+    if args.resolution is not None:
+        cfg.data.resolution = args.resolution
+    if args.crop is not None:
+        cfg.data.crop = args.crop
+    if args.rgba:
+        cfg.data.rgba = True
+    if args.channel_base is not None:
+        cfg.model.channel_base = args.channel_base
+    if args.channel_max is not None:
+        cfg.model.channel_max = args.channel_max
+    if args.lr is not None:
+        cfg.lr_g = cfg.lr_d = args.lr
+    res = cfg.data.resolution
+    if res < 16 or res > 1024 or res & (res - 1):
+        raise ValueError(f"--resolution must be a power of two from 16 to 1024, not {res}")
+    return cfg
+
+
+def _init_distributed() -> None:
+    """Under torchrun: NCCL on GPUs, gloo on CPU; one process per device."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return
+    import torch
+    import torch.distributed as dist
+
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("nccl")
+    else:
+        dist.init_process_group("gloo")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from engine.training import train
+
+    cfg = _train_config(args)
+    _init_distributed()
+    rank = int(os.environ.get("RANK", "0"))
+    bar = tqdm(total=cfg.kimg, unit="kimg", disable=rank != 0, dynamic_ncols=True)
+    gen = train(cfg)
+    try:
+        for event in gen:
+            kind = event["kind"]
+            if kind == "progress":
+                bar.n = min(event["kimg"], cfg.kimg)
+                post = {"img/s": event["img_per_s"], "G": event.get("loss_G")}
+                post |= {"D": event.get("loss_D"), "p": event["aug_p"]}
+                bar.set_postfix(post, refresh=True)
+            elif kind in ("status", "message") and rank == 0:
+                tqdm.write(event["text"])
+            elif kind == "metric" and rank == 0:
+                tqdm.write(f"step {event['step']}: SWD {event['swd_mean']:.2f}")
+            elif kind == "done" and rank == 0:
+                tqdm.write(f"done at {event['kimg']:.1f} kimg; model: {event['snapshot']}")
+    except KeyboardInterrupt:
+        gen.close()  # saves a checkpoint; running the same command again resumes
+        bar.close()
+        print(f"stopped; resume with the same command (run folder {cfg.run_dir})", file=sys.stderr)
+        return 130
+    finally:
+        bar.close()
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from engine.devices import pick_device
+    from engine.modelfile import load_model
+    from engine.render import parse_seeds, render_seeds
+
+    seeds = parse_seeds(args.seeds)
+    model = load_model(args.model, device=pick_device(args.device))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for start in range(0, len(seeds), 64):
+        chunk = seeds[start : start + 64]
+        for seed, img in zip(chunk, render_seeds(model.G, chunk, args.truncation)):
+            Image.fromarray(img).save(out / f"seed{seed:06d}.png")
+    print(f"wrote {len(seeds)} images to {out}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from engine.modelfile import load_model
+
+    model = load_model(args.model)
+    params = sum(p.numel() for p in model.G.parameters())
+    info = {"path": str(model.path), "sha256": model.sha256, "generator_parameters": params}
+    print(json.dumps(info | model.metadata, indent=2))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "generate": cmd_generate, "info": cmd_info}
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    from engine.checkpoint import CheckpointError
+    from engine.dataset import DatasetError
+    from engine.modelfile import ModelFileError
+    from engine.training import TrainingError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (DatasetError, ModelFileError, TrainingError, CheckpointError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2

@@ -1,0 +1,125 @@
+"""Plain, JSON-serialisable request objects that cross from the GUI/CLI into the engine."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CropMode = Literal["center", "pad", "stretch"]
+LossKind = Literal["ns", "hinge", "wgan-gp"]
+
+
+def _from_dict(cls, data: dict[str, Any]):
+    """Build a dataclass from a dict, ignoring unknown keys and converting nested dataclasses."""
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        sub = f.default_factory if f.default_factory is not dataclasses.MISSING else None
+        if dataclasses.is_dataclass(sub) and isinstance(value, dict):
+            value = _from_dict(sub, value)
+        elif isinstance(value, list) and isinstance(f.default, tuple):
+            value = tuple(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+@dataclass
+class DataConfig:
+    """How a folder of images becomes a training tensor."""
+
+    resolution: int = 64  # power of two, 16..1024
+    crop: CropMode = "center"
+    background: tuple[int, int, int] = (255, 255, 255)  # alpha is composited onto this
+    rgba: bool = False  # keep alpha as a 4th channel instead of compositing
+    min_size: int = 16  # shortest side in pixels; smaller images are skipped
+    max_pixels: int = 178_956_970  # larger images are treated as decompression bombs
+    max_cache_mb: int = 4096  # the uint8 cache may not grow beyond this
+
+    @property
+    def channels(self) -> int:
+        return 4 if self.rgba else 3
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataConfig:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of a generator/discriminator pair; stored in every model file."""
+
+    resolution: int = 64
+    img_channels: int = 3
+    z_dim: int = 128
+    w_dim: int = 128
+    mapping_layers: int = 4
+    channel_base: int = 2048  # channels at resolution r: min(channel_base // r, channel_max)
+    channel_max: int = 128
+    mbstd_group: int = 4
+
+    def channels_at(self, res: int) -> int:
+        return max(min(self.channel_base // res, self.channel_max), 8)
+
+    @property
+    def num_ws(self) -> int:
+        # one w per conv layer plus one for the last toRGB (StyleGAN2 counting)
+        return 2 * (self.resolution.bit_length() - 1) - 2
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; written to run.json and into every checkpoint."""
+
+    data_dir: str = ""
+    run_dir: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    base_model: str | None = None  # .safetensors to fine-tune from
+    freeze_d: int = 0  # number of discriminator blocks (from the input side) kept frozen
+    kimg: float = 100.0  # training length in thousands of real images shown to D
+    batch: int = 16
+    loss: LossKind = "ns"
+    lr_g: float = 0.0025
+    lr_d: float = 0.0025
+    r1_gamma: float | None = None  # None: heuristic from resolution and batch
+    r1_interval: int = 16
+    gp_lambda: float = 10.0
+    style_mixing: float = 0.9
+    mirror: bool = True
+    augment: str = "color,translation,cutout"  # DiffAugment policies, "" disables
+    ada_target: float | None = 0.6  # None: fixed augment probability `aug_p`
+    aug_p: float = 0.0
+    ada_kimg: float = 20.0  # images needed to move p from 0 to 1
+    ema_kimg: float = 2.5  # EMA half-life in thousands of images
+    ema_rampup: float | None = 0.05
+    device: str = "auto"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    seed: int = 0
+    threads: int = 0  # CPU threads for torch; 0 leaves torch's default
+    log_every: int = 20  # steps between progress lines in stats.jsonl
+    preview_every: int = 200  # steps between preview grids
+    snapshot_every: int = 2000  # steps between snapshot .safetensors files
+    checkpoint_every: int = 200  # steps between checkpoints/latest.pt
+    metric_every: int = 1000  # steps between SWD evaluations; 0 disables
+    preview_seeds: int = 16
+    max_rollbacks: int = 3
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        return _from_dict(cls, data)

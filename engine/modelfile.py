@@ -1,0 +1,166 @@
+"""Shareable model files: `.safetensors` with a JSON `ganvas` record in the header.
+
+Loading never executes code: the header is parsed and validated, the architecture rebuilt from
+its (bounded) config, and every tensor name and shape must match before weights are copied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from . import __version__
+from .config import ModelConfig
+from .files import write_atomic
+from .networks import Discriminator, Generator
+
+FORMAT = 1
+MAX_HEADER = 16 << 20
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used, explained in plain words."""
+
+
+@dataclass
+class LoadedModel:
+    G: Generator
+    config: ModelConfig
+    metadata: dict
+    sha256: str
+    path: Path
+    D: Discriminator | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.metadata.get("name") or self.path.stem
+
+
+def save_model(
+    path: Path | str, G: Generator, D: Discriminator | None = None, *, info: dict | None = None
+) -> None:
+    """Write G (and optionally D) with architecture and training summary in the header."""
+    tensors = {f"G.{k}": v.detach().contiguous().cpu() for k, v in G.state_dict().items()}
+    if D is not None:
+        tensors |= {f"D.{k}": v.detach().contiguous().cpu() for k, v in D.state_dict().items()}
+    record = {"format": FORMAT, "app_version": __version__, "model": G.cfg.to_dict()}
+    record |= info or {}
+    meta = {"ganvas": json.dumps(record)}
+    write_atomic(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _validated_config(raw: dict) -> ModelConfig:
+    if not isinstance(raw, dict):
+        raise ModelFileError("its architecture record is not an object")
+    cfg = ModelConfig.from_dict(raw)
+    limits = {
+        "z_dim": (1, 2048),
+        "w_dim": (1, 2048),
+        "mapping_layers": (1, 16),
+        "channel_base": (16, 1 << 16),
+        "channel_max": (8, 1024),
+        "mbstd_group": (1, 64),
+    }
+    for name, (lo, hi) in limits.items():
+        value = getattr(cfg, name)
+        if not isinstance(value, int) or not lo <= value <= hi:
+            raise ModelFileError(f"its architecture has an invalid {name}: {value!r}")
+    res = cfg.resolution
+    if not isinstance(res, int) or res < 8 or res > 1024 or res & (res - 1):
+        raise ModelFileError(f"its resolution {res!r} is not a power of two from 8 to 1024")
+    if cfg.img_channels not in (3, 4):
+        raise ModelFileError(f"it has {cfg.img_channels!r} image channels (3 or 4 expected)")
+    return cfg
+
+
+def read_header(path: Path) -> dict:
+    """Parse the safetensors header ourselves first so malformed files fail in plain words."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        raw_len = f.read(8)
+        if len(raw_len) < 8:
+            raise ModelFileError("the file is too short to be a model")
+        (n,) = struct.unpack("<Q", raw_len)
+        if n > MAX_HEADER or n + 8 > size:
+            raise ModelFileError("it is not a safetensors file (bad header length)")
+        try:
+            header = json.loads(f.read(n))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ModelFileError("it is not a safetensors file (unreadable header)") from None
+    if not isinstance(header, dict):
+        raise ModelFileError("it is not a safetensors file (header is not an object)")
+    return header
+
+
+def _load_weights(module: torch.nn.Module, prefix: str, handle, names: set[str], what: str):
+    expected = module.state_dict()
+    present = {n[len(prefix) :] for n in names if n.startswith(prefix)}
+    missing, unexpected = set(expected) - present, present - set(expected)
+    if missing or unexpected:
+        detail = f"missing {sorted(missing)[:3]}" if missing else f"extra {sorted(unexpected)[:3]}"
+        raise ModelFileError(f"its {what} weights do not match the declared architecture ({detail})")
+    loaded = {}
+    for key, ref in expected.items():
+        t = handle.get_tensor(prefix + key)
+        if t.shape != ref.shape:
+            raise ModelFileError(
+                f"its {what} tensor {key} has shape {tuple(t.shape)}, expected {tuple(ref.shape)}"
+            )
+        if not torch.isfinite(t).all():
+            raise ModelFileError(f"its {what} tensor {key} contains NaN or infinite values")
+        loaded[key] = t.to(ref.dtype)
+    module.load_state_dict(loaded)
+
+
+def load_model(
+    path: Path | str, *, device: str | torch.device = "cpu", with_discriminator: bool = False
+) -> LoadedModel:
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}")
+    where = f"{path.name} cannot be opened as a Ganvas model"
+    try:
+        header = read_header(path)
+        record = json.loads((header.get("__metadata__") or {}).get("ganvas", "null"))
+        if not isinstance(record, dict) or "model" not in record:
+            raise ModelFileError("it has no Ganvas metadata (was it made by another program?)")
+        if record.get("format", 0) > FORMAT:
+            raise ModelFileError("it was written by a newer Ganvas; please update the app")
+        cfg = _validated_config(record["model"])
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            names = set(handle.keys())
+            G = Generator(cfg)
+            _load_weights(G, "G.", handle, names, "generator")
+            D = None
+            if with_discriminator and any(n.startswith("D.") for n in names):
+                D = Discriminator(cfg)
+                _load_weights(D, "D.", handle, names, "discriminator")
+    except ModelFileError as exc:
+        raise ModelFileError(f"{where}: {exc}") from None
+    except (OSError, ValueError, RuntimeError, json.JSONDecodeError) as exc:
+        # safetensors/JSON errors on malformed files; keep the message plain
+        raise ModelFileError(f"{where}: the file is damaged or not a model ({exc})") from None
+    G.eval().requires_grad_(False).to(device)
+    if D is not None:
+        D.to(device)
+    return LoadedModel(G=G, config=cfg, metadata=record, sha256=sha256_of(path), path=path, D=D)
+
+
+def has_discriminator(path: Path | str) -> bool:
+    return any(k.startswith("D.") for k in read_header(Path(path)))

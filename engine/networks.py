@@ -1,0 +1,230 @@
+"""Style-based generator and residual discriminator, StyleGAN2-shaped but sized for CPUs.
+
+Modulation is applied to activations around an ordinary shared-weight convolution (StyleGAN2's
+non-fused path), so every conv is a plain batched conv2d that runs well on CPU, CUDA and MPS.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ModelConfig
+
+SQRT2 = math.sqrt(2.0)
+
+
+def lrelu(x: torch.Tensor) -> torch.Tensor:
+    # gain sqrt(2) keeps activations' variance stable through the equalised layers
+    return F.leaky_relu(x, 0.2) * SQRT2
+
+
+class EqualLinear(nn.Module):
+    """Linear layer with equalised learning rate (weights scaled at run time)."""
+
+    def __init__(self, in_f: int, out_f: int, *, bias_init: float = 0.0, lr_mul: float = 1.0):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_f, in_f) / lr_mul)
+        self.bias = nn.Parameter(torch.full((out_f,), float(bias_init)))
+        self.weight_gain = lr_mul / math.sqrt(in_f)
+        self.lr_mul = lr_mul
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight * self.weight_gain, self.bias * self.lr_mul)
+
+
+class EqualConv2d(nn.Module):
+    def __init__(self, in_ch: int, out_ch: int, k: int, *, bias: bool = True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_ch, in_ch, k, k))
+        self.bias = nn.Parameter(torch.zeros(out_ch)) if bias else None
+        self.weight_gain = 1.0 / math.sqrt(in_ch * k * k)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = self.weight * self.weight_gain
+        return F.conv2d(x, w, self.bias, padding=self.weight.shape[-1] // 2)
+
+
+class MappingNetwork(nn.Module):
+    """z → w through an MLP; tracks w_avg, the centre that truncation pulls towards."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        dims = [cfg.z_dim] + [cfg.w_dim] * cfg.mapping_layers
+        self.layers = nn.ModuleList(
+            EqualLinear(a, b, lr_mul=0.01) for a, b in zip(dims[:-1], dims[1:])
+        )
+        self.register_buffer("w_avg", torch.zeros(cfg.w_dim))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = z * torch.rsqrt(z.square().mean(1, keepdim=True) + 1e-8)
+        for layer in self.layers:
+            x = lrelu(layer(x))
+        return x
+
+
+class ModulatedConv(nn.Module):
+    def __init__(self, in_ch: int, out_ch: int, k: int, w_dim: int, *, demod=True, up=False):
+        super().__init__()
+        self.affine = EqualLinear(w_dim, in_ch, bias_init=1.0)
+        self.weight = nn.Parameter(torch.randn(out_ch, in_ch, k, k))
+        self.bias = nn.Parameter(torch.zeros(out_ch))
+        self.weight_gain = 1.0 / math.sqrt(in_ch * k * k)
+        self.demod, self.up = demod, up
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        styles = self.affine(w)  # [B, in_ch]
+        weight = self.weight * self.weight_gain
+        x = x * styles[:, :, None, None].to(x.dtype)
+        if self.up:
+            x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        x = F.conv2d(x, weight, padding=weight.shape[-1] // 2)
+        if self.demod:
+            # per-sample output norm of the modulated weight, without materialising it
+            wsq = weight.square().sum(dim=(2, 3))  # [out, in]
+            d = torch.rsqrt(styles.square() @ wsq.t() + 1e-8)  # [B, out]
+            x = x * d[:, :, None, None].to(x.dtype)
+        return x + self.bias[None, :, None, None].to(x.dtype)
+
+
+class SynthesisBlock(nn.Module):
+    def __init__(self, in_ch: int, out_ch: int, w_dim: int, img_ch: int, *, first: bool):
+        super().__init__()
+        if first:
+            self.const = nn.Parameter(torch.randn(out_ch, 4, 4))
+            self.conv0 = None
+        else:
+            self.conv0 = ModulatedConv(in_ch, out_ch, 3, w_dim, up=True)
+        self.conv1 = ModulatedConv(out_ch, out_ch, 3, w_dim)
+        self.torgb = ModulatedConv(out_ch, img_ch, 1, w_dim, demod=False)
+        self.num_ws = 2 if first else 3  # ws consumed, the last one shared with the next block
+
+    def forward(self, x, img, ws):
+        if self.conv0 is None:
+            x = self.const[None].expand(ws.shape[0], -1, -1, -1)
+            x = lrelu(self.conv1(x, ws[:, 0]))
+        else:
+            x = lrelu(self.conv0(x, ws[:, 0]))
+            x = lrelu(self.conv1(x, ws[:, 1]))
+        y = self.torgb(x, ws[:, -1])
+        if img is not None:
+            img = F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False)
+            y = y + img
+        return x, y
+
+
+class SynthesisNetwork(nn.Module):
+    """Per-layer ws [B, num_ws, w_dim] → image in about [-1, 1]."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.resolutions = [2**i for i in range(2, cfg.resolution.bit_length())]
+        blocks, prev = [], 0
+        for res in self.resolutions:
+            ch = cfg.channels_at(res)
+            blocks.append(SynthesisBlock(prev, ch, cfg.w_dim, cfg.img_channels, first=res == 4))
+            prev = ch
+        self.blocks = nn.ModuleList(blocks)
+        self.num_ws = cfg.num_ws
+
+    def forward(self, ws: torch.Tensor) -> torch.Tensor:
+        x = img = None
+        i = 0
+        for block in self.blocks:
+            x, img = block(x, img, ws[:, i : i + block.num_ws])
+            i += block.num_ws - 1
+        return img
+
+
+class Generator(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.mapping = MappingNetwork(cfg)
+        self.synthesis = SynthesisNetwork(cfg)
+        self.num_ws = cfg.num_ws
+
+    @property
+    def w_avg(self) -> torch.Tensor:
+        return self.mapping.w_avg
+
+    def map(self, z: torch.Tensor, psi: float = 1.0) -> torch.Tensor:
+        """z [B, z_dim] → ws [B, num_ws, w_dim] with truncation ψ around w_avg."""
+        w = self.mapping(z)
+        if psi != 1.0:
+            w = self.w_avg.lerp(w, psi)
+        return w[:, None, :].expand(-1, self.num_ws, -1)
+
+    def forward(self, z: torch.Tensor, psi: float = 1.0) -> torch.Tensor:
+        return self.synthesis(self.map(z, psi))
+
+
+class DiscriminatorBlock(nn.Module):
+    def __init__(self, in_ch: int, out_ch: int):
+        super().__init__()
+        self.conv0 = EqualConv2d(in_ch, in_ch, 3)
+        self.conv1 = EqualConv2d(in_ch, out_ch, 3)
+        self.skip = EqualConv2d(in_ch, out_ch, 1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = self.skip(F.avg_pool2d(x, 2))
+        x = lrelu(self.conv0(x))
+        x = F.avg_pool2d(lrelu(self.conv1(x)), 2)
+        return (x + skip) / SQRT2
+
+
+class Discriminator(nn.Module):
+    """Residual discriminator; `blocks[0]` is nearest the image (FreezeD freezes from there)."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        res = cfg.resolution
+        self.fromrgb = EqualConv2d(cfg.img_channels, cfg.channels_at(res), 1)
+        blocks = []
+        while res > 4:
+            blocks.append(DiscriminatorBlock(cfg.channels_at(res), cfg.channels_at(res // 2)))
+            res //= 2
+        self.blocks = nn.ModuleList(blocks)
+        ch = cfg.channels_at(4)
+        self.mbstd_group = cfg.mbstd_group
+        self.conv = EqualConv2d(ch + 1, ch, 3)
+        self.fc = EqualLinear(ch * 16, ch)
+        self.out = EqualLinear(ch, 1)
+
+    def features(self, img: torch.Tensor) -> list[torch.Tensor]:
+        """Activations after each block, for feature-matching losses (projection)."""
+        x = lrelu(self.fromrgb(img))
+        feats = []
+        for block in self.blocks:
+            x = block(x)
+            feats.append(x)
+        return feats
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        x = self.features(img)[-1]
+        x = self._minibatch_std(x)
+        x = lrelu(self.conv(x))
+        x = lrelu(self.fc(x.flatten(1)))
+        return self.out(x)
+
+    def _minibatch_std(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        g = min(self.mbstd_group, b)
+        while b % g:
+            g -= 1
+        y = x.float().reshape(g, -1, c, h, w)
+        y = (y - y.mean(0)).square().mean(0).add(1e-8).sqrt()  # std over each group
+        y = y.mean(dim=(1, 2, 3)).reshape(-1, 1, 1, 1).repeat(g, 1, h, w)
+        return torch.cat([x, y.to(x.dtype)], dim=1)
+
+    def freeze_blocks(self, n: int) -> None:
+        """FreezeD: keep fromRGB and the first n blocks fixed while fine-tuning."""
+        frozen = [self.fromrgb, *self.blocks[:n]] if n > 0 else []
+        for module in frozen:
+            module.requires_grad_(False)
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]

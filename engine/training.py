@@ -1,0 +1,454 @@
+"""The training loop: one generator function that yields progress; CLI and GUI both drive it.
+
+Closing the generator (GUI stop, Ctrl+C) saves a checkpoint first; running `train` again on the
+same run folder resumes exactly where `checkpoints/latest.pt` left off.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import platform
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from PIL import Image
+
+from . import __version__
+from .augment import AdaptiveProbability, augment, parse_policy
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import TrainConfig
+from .dataset import Dataset, scan_folder
+from .devices import autocast_dtype, pick_device
+from .files import write_atomic, write_text_atomic
+from .losses import discriminator_loss, generator_loss, gradient_penalty, r1_penalty
+from .modelfile import ModelFileError, load_model, save_model
+from .networks import Discriminator, Generator
+from .render import render_seeds, tile
+
+CHECKPOINT = Path("checkpoints") / "latest.pt"
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on; the message says why in plain words."""
+
+
+def _rank_world() -> tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _average_gradients(params: list[torch.nn.Parameter], world: int) -> None:
+    """Data parallelism: one all-reduce of the flattened gradients per phase."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if world == 1 or not grads:
+        return
+    flat = torch.cat([g.flatten() for g in grads]) / world
+    dist.all_reduce(flat)
+    for g, part in zip(grads, flat.split([g.numel() for g in grads])):
+        g.copy_(part.view_as(g))
+
+
+def _schedule(step: int, every: int) -> bool:
+    return every > 0 and step % every == 0
+
+
+class Trainer:
+    """Holds the networks and state of one run; `train()` below drives it."""
+
+    def __init__(self, cfg: TrainConfig, dataset: Dataset, device: torch.device):
+        self.cfg, self.dataset, self.device = cfg, dataset, device
+        self.rank, self.world = _rank_world()
+        self.run_dir = Path(cfg.run_dir)
+        cfg.model.resolution = cfg.data.resolution
+        cfg.model.img_channels = cfg.data.channels
+        torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+        self.base = self._load_base() if cfg.base_model else None
+        mcfg = self.base.config if self.base else cfg.model
+        self.G = Generator(mcfg).to(device)
+        self.D = Discriminator(mcfg).to(device)
+        if self.base:
+            self.G.load_state_dict(self.base.G.state_dict())
+            if self.base.D is not None:
+                self.D.load_state_dict(self.base.D.state_dict())
+        self.D.freeze_blocks(cfg.freeze_d)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        if device.type == "cuda":
+            for net in (self.G, self.D, self.G_ema):
+                net.to(memory_format=torch.channels_last)
+        self.d_params = self.D.trainable_parameters()
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(0.0, 0.99))
+        self.opt_D = torch.optim.Adam(self.d_params, lr=cfg.lr_d, betas=(0.0, 0.99))
+        self.policy = parse_policy(cfg.augment)
+        target = cfg.ada_target if self.policy else None
+        self.ada = AdaptiveProbability(cfg.aug_p, target, cfg.ada_kimg)
+        res = mcfg.resolution
+        self.r1_gamma = cfg.r1_gamma if cfg.r1_gamma is not None else 2e-4 * res * res / cfg.batch
+        self.amp = autocast_dtype(device, cfg.precision)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp == torch.float16)
+        # separate streams of randomness so that previews/metrics never disturb training
+        self.data_gen = torch.Generator().manual_seed(cfg.seed * 7919 + self.rank + 1)
+        self.dev_gen = torch.Generator(device).manual_seed(cfg.seed * 104729 + self.rank + 1)
+        on_device = device.type == "cpu" or dataset.images.numel() <= 2 << 30
+        self.images = dataset.images.to(device) if on_device else dataset.images
+        self.step, self.nimg, self.lr_scale, self.rollbacks = 0, 0, 1.0, 0
+        self.total_img = int(cfg.kimg * 1000)
+
+    def _load_base(self):
+        try:
+            base = load_model(self.cfg.base_model, with_discriminator=True)
+        except ModelFileError as exc:
+            raise TrainingError(f"cannot fine-tune: {exc}") from None
+        want, got = self.cfg.model, base.config
+        if (want.resolution, want.img_channels) != (got.resolution, got.img_channels):
+            kind = {3: "RGB", 4: "RGBA"}
+            raise TrainingError(
+                f"cannot fine-tune: the base model makes {got.resolution} px "
+                f"{kind[got.img_channels]} images but the run is set to {want.resolution} px "
+                f"{kind[want.img_channels]}; choose resolution {got.resolution} or start from "
+                "scratch"
+            )
+        return base
+
+    # --- one optimisation step ---------------------------------------------------------
+    def _reals(self) -> torch.Tensor:
+        idx = torch.randint(len(self.images), (self.cfg.batch,), generator=self.data_gen)
+        x = self.images[idx.to(self.images.device)].to(self.device, non_blocking=True)
+        x = x.float() / 127.5 - 1
+        if self.cfg.mirror:
+            flip = torch.rand(len(x), 1, 1, 1, generator=self.dev_gen, device=self.device) < 0.5
+            x = torch.where(flip, x.flip(3), x)
+        return x
+
+    def _ws(self, update_avg: bool) -> torch.Tensor:
+        """Sample ws for a batch, with style-mixing regularisation at a random layer."""
+        G, b = self.G, self.cfg.batch
+        z = torch.randn(b, G.cfg.z_dim, generator=self.dev_gen, device=self.device)
+        ws = G.map(z)
+        if update_avg:
+            G.mapping.w_avg.lerp_(ws[:, 0].detach().mean(0), 0.005)
+        if self.cfg.style_mixing > 0:
+            u = torch.rand(2, generator=self.dev_gen, device=self.device).tolist()
+            if u[0] < self.cfg.style_mixing:
+                z2 = torch.randn(b, G.cfg.z_dim, generator=self.dev_gen, device=self.device)
+                cut = 1 + int(u[1] * (G.num_ws - 1))
+                ws = torch.cat([ws[:, :cut], G.map(z2)[:, cut:]], dim=1)
+        return ws
+
+    def _D(self, img: torch.Tensor) -> torch.Tensor:
+        return self.D(augment(img, self.policy, self.ada.p, self.dev_gen))
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None)
+
+    def train_step(self) -> dict[str, float]:
+        cfg, losses = self.cfg, {}
+        reals = self._reals()
+        # generator phase
+        self.G.requires_grad_(True)
+        for p in self.d_params:
+            p.requires_grad_(False)
+        with self._autocast():
+            fake_logits = self._D(self.G.synthesis(self._ws(update_avg=True)))
+            loss_g = generator_loss(cfg.loss, fake_logits.float())
+        self.opt_G.zero_grad(set_to_none=True)
+        self.scaler.scale(loss_g).backward()
+        _average_gradients(list(self.G.parameters()), self.world)
+        self.scaler.step(self.opt_G)
+        losses["loss_G"] = float(loss_g.detach())
+        # discriminator phase
+        self.G.requires_grad_(False)
+        for p in self.d_params:
+            p.requires_grad_(True)
+        with self._autocast():
+            with torch.no_grad():
+                fakes = self.G.synthesis(self._ws(update_avg=False))
+            real_logits = self._D(reals).float()
+            loss_d = discriminator_loss(cfg.loss, real_logits, self._D(fakes).float())
+        if cfg.loss == "wgan-gp":
+            gp = gradient_penalty(self._D, reals, fakes, self.dev_gen)
+            loss_d = loss_d + cfg.gp_lambda * gp
+            losses["gp"] = float(gp.detach())
+        self.ada.observe(real_logits)
+        self.opt_D.zero_grad(set_to_none=True)
+        self.scaler.scale(loss_d).backward()
+        if cfg.loss != "wgan-gp" and _schedule(self.step, cfg.r1_interval) and self.r1_gamma > 0:
+            # lazy R1: every r1_interval steps, weighted up by the interval (StyleGAN2)
+            r1 = r1_penalty(self._D, reals)
+            self.scaler.scale(r1 * (self.r1_gamma / 2 * cfg.r1_interval)).backward()
+            losses["r1"] = float(r1.detach())
+        _average_gradients(self.d_params, self.world)
+        self.scaler.step(self.opt_D)
+        self.scaler.update()
+        losses["loss_D"] = float(loss_d.detach())
+        losses["D_real"] = float(real_logits.mean())
+        if not all(math.isfinite(v) for v in losses.values()):
+            return losses
+        self._update_ema()
+        self.step += 1
+        self.nimg += cfg.batch * self.world
+        if self.step % self.ada.interval == 0:
+            self._sync_ada()
+            self.ada.step(cfg.batch * self.world * self.ada.interval)
+        return losses
+
+    def _sync_ada(self) -> None:
+        if self.world > 1:
+            t = torch.tensor([self.ada.sign_sum, float(self.ada.count)], device=self.device)
+            dist.all_reduce(t)
+            self.ada.sign_sum, self.ada.count = float(t[0]), int(t[1])
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        ema_nimg = self.cfg.ema_kimg * 1000
+        if self.cfg.ema_rampup:
+            ema_nimg = min(ema_nimg, self.nimg * self.cfg.ema_rampup)
+        beta = 0.5 ** (self.cfg.batch * self.world / max(ema_nimg, 1e-8))
+        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            p_ema.lerp_(p, 1 - beta)
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
+
+    # --- state ---------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "G_ema": self.G_ema.state_dict(),
+            "opt_G": self.opt_G.state_dict(),
+            "opt_D": self.opt_D.state_dict(),
+            "ada": self.ada.state_dict(),
+            "step": self.step,
+            "nimg": self.nimg,
+            "lr_scale": self.lr_scale,
+            "rollbacks": self.rollbacks,
+            "rng_data": self.data_gen.get_state(),
+            "rng_device": self.dev_gen.get_state(),
+            "config": self.cfg.to_dict(),
+            "version": __version__,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        if state["config"]["model"] != self.G.cfg.to_dict():
+            raise TrainingError(
+                "the checkpoint in this run folder was made with a different architecture; "
+                "use a new run folder"
+            )
+        for name in ("G", "D", "G_ema"):
+            getattr(self, name).load_state_dict(state[name])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        self.ada.load_state_dict(state["ada"])
+        self.step, self.nimg = state["step"], state["nimg"]
+        self.lr_scale, self.rollbacks = state["lr_scale"], state["rollbacks"]
+        if self.rank == 0:  # other ranks keep their own streams, seeded by rank
+            self.data_gen.set_state(state["rng_data"])
+            self.dev_gen.set_state(state["rng_device"])
+
+    def set_lr_scale(self, scale: float) -> None:
+        self.lr_scale = scale
+        for opt, lr in ((self.opt_G, self.cfg.lr_g), (self.opt_D, self.cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * scale
+
+    def save_checkpoint(self) -> None:
+        if self.rank == 0:
+            save_checkpoint(self.run_dir / CHECKPOINT, self.state_dict())
+
+    def save_snapshot(self, summary: dict) -> Path:
+        path = self.run_dir / "snapshots" / f"snapshot-{self.step:07d}.safetensors"
+        if self.rank == 0:
+            info = {"name": self.run_dir.name, "training": summary}
+            save_model(path, self.G_ema, self.D, info=info)
+        return path
+
+    def preview(self) -> np.ndarray:
+        n = self.cfg.preview_seeds
+        images = render_seeds(self.G_ema, range(n))
+        return tile(images, cols=int(math.ceil(math.sqrt(n))), pad=2)
+
+    def evaluate(self) -> dict[str, float]:
+        from .metrics import sliced_wasserstein_distance
+
+        n = min(len(self.dataset.images), 512)
+        idx = torch.randperm(len(self.dataset.images), generator=torch.Generator().manual_seed(0))
+        reals = self.dataset.images[idx[:n]]
+        fakes = torch.from_numpy(render_seeds(self.G_ema, range(10**6, 10**6 + n)))
+        return sliced_wasserstein_distance(reals, fakes.permute(0, 3, 1, 2))
+
+
+def _versions() -> dict:
+    return {
+        "ganvas": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _append_stats(run_dir: Path, record: dict) -> None:
+    with open(run_dir / "stats.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def _save_png(path: Path, image: np.ndarray) -> None:
+    mode = "RGBA" if image.shape[-1] == 4 else "RGB"
+    write_atomic(path, lambda tmp: Image.fromarray(image, mode).save(tmp, format="PNG"))
+
+
+def train(cfg: TrainConfig, dataset: Dataset | None = None) -> Iterator[dict]:
+    """Run (or resume) training, yielding progress dicts:
+
+    {"kind": "status", "text"}                        setup stages
+    {"kind": "progress", "step", "kimg", "img_per_s", "eta_s", "loss_G", "loss_D", "aug_p", …}
+    {"kind": "preview", "step", "image": HxWxC uint8}  fixed-seed grid from the EMA generator
+    {"kind": "metric", "step", "swd_mean", …}
+    {"kind": "snapshot", "step", "path"}
+    {"kind": "message", "level", "text"}              e.g. a NaN rollback
+    {"kind": "done", "step", "kimg", "snapshot"}
+    """
+    run_dir = Path(cfg.run_dir)
+    rank, world = _rank_world()
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    device = pick_device(cfg.device)
+    if world > 1 and device.type == "cuda":
+        device = torch.device("cuda", torch.cuda.current_device())
+    if dataset is None:
+        yield {"kind": "status", "text": f"Reading images from {cfg.data_dir}"}
+        dataset = scan_folder(cfg.data_dir, cfg.data)
+    if rank == 0:
+        for sub in ("previews", "snapshots", "checkpoints"):
+            (run_dir / sub).mkdir(parents=True, exist_ok=True)
+        dataset.report.write(run_dir / "dataset-report.json")
+    yield {"kind": "status", "text": f"{len(dataset.images)} images ready; building networks"}
+    trainer = Trainer(cfg, dataset, device)
+    ckpt = run_dir / CHECKPOINT
+    if ckpt.exists():
+        trainer.load_state_dict(load_checkpoint(ckpt, map_location=device))
+        yield {"kind": "status", "text": f"Resumed at step {trainer.step}"}
+    else:
+        if rank == 0:
+            run = {
+                "config": cfg.to_dict(),
+                "dataset": {
+                    "fingerprint": dataset.report.fingerprint,
+                    "images": len(dataset.images),
+                },
+                "versions": _versions(),
+                "device": str(device),
+                "world_size": world,
+            }
+            write_text_atomic(run_dir / "run.json", json.dumps(run, indent=2))
+        trainer.save_checkpoint()  # the state every NaN rollback can return to
+    yield from _loop(trainer)
+
+
+def _loop(t: Trainer) -> Iterator[dict]:
+    cfg, run_dir = t.cfg, t.run_dir
+    log_start, log_nimg = time.perf_counter(), t.nimg
+    sums: dict[str, float] = {}
+    count, rate = 0, None
+    last_snapshot = None
+    try:
+        if t.rank == 0 and t.step == 0:
+            image = t.preview()
+            _save_png(run_dir / "previews" / "step-0000000.png", image)
+            yield {"kind": "preview", "step": 0, "image": image}
+        while t.nimg < t.total_img:
+            losses = t.train_step()
+            if not all(math.isfinite(v) for v in losses.values()):
+                yield from _rollback(t)
+                continue
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v
+            count += 1
+            done = t.nimg >= t.total_img
+            if _schedule(t.step, cfg.log_every) or done:
+                now = time.perf_counter()
+                rate = (t.nimg - log_nimg) / max(now - log_start, 1e-9)
+                record = {
+                    "step": t.step,
+                    "kimg": round(t.nimg / 1000, 3),
+                    "img_per_s": round(rate, 2),
+                    "eta_s": round((t.total_img - t.nimg) / max(rate, 1e-9), 1),
+                    "aug_p": round(t.ada.p, 4),
+                    "lr_scale": t.lr_scale,
+                    "time": time.time(),
+                } | {k: round(v / count, 5) for k, v in sums.items()}
+                if t.rank == 0:
+                    _append_stats(run_dir, record)
+                yield {"kind": "progress", "total_kimg": cfg.kimg} | record
+                log_start, log_nimg, sums, count = now, t.nimg, {}, 0
+            if t.rank == 0 and (_schedule(t.step, cfg.preview_every) or done):
+                image = t.preview()
+                _save_png(run_dir / "previews" / f"step-{t.step:07d}.png", image)
+                yield {"kind": "preview", "step": t.step, "image": image}
+            if t.rank == 0 and _schedule(t.step, cfg.metric_every):
+                metric = {"step": t.step, "kimg": round(t.nimg / 1000, 3)} | t.evaluate()
+                _append_stats(run_dir, {"kind": "metric"} | metric)
+                yield {"kind": "metric"} | metric
+            if _schedule(t.step, cfg.checkpoint_every) or done:
+                t.save_checkpoint()
+            if _schedule(t.step, cfg.snapshot_every) or done:
+                last_snapshot = t.save_snapshot(_summary(t, rate))
+                yield {"kind": "snapshot", "step": t.step, "path": str(last_snapshot)}
+    except GeneratorExit:
+        t.save_checkpoint()  # stop / window close / Ctrl+C: never lose progress
+        raise
+    if t.world > 1:
+        _check_ranks_agree(t)
+    yield {"kind": "done", "step": t.step, "kimg": t.nimg / 1000, "snapshot": str(last_snapshot)}
+
+
+def _summary(t: Trainer, rate: float | None) -> dict:
+    return {
+        "step": t.step,
+        "kimg": round(t.nimg / 1000, 3),
+        "images": len(t.dataset.images),
+        "dataset_fingerprint": t.dataset.report.fingerprint,
+        "loss": t.cfg.loss,
+        "img_per_s": rate,
+        "base_model": t.cfg.base_model,
+    }
+
+
+def _rollback(t: Trainer) -> Iterator[dict]:
+    """NaN/inf: return to the last checkpoint with half the learning rate, a bounded number
+    of times, then stop with a reason instead of looping."""
+    t.rollbacks += 1
+    if t.rollbacks > t.cfg.max_rollbacks:
+        raise TrainingError(
+            f"training became numerically unstable (NaN/inf losses) {t.rollbacks} times, even "
+            f"after lowering the learning rate; stopped at step {t.step}. Try a lower learning "
+            "rate, a larger batch or the hinge loss. The last good checkpoint is kept."
+        )
+    rollbacks, scale = t.rollbacks, t.lr_scale * 0.5
+    t.load_state_dict(load_checkpoint(t.run_dir / CHECKPOINT, map_location=t.device))
+    t.rollbacks = rollbacks
+    t.set_lr_scale(scale)
+    text = (
+        f"Training hit NaN/inf values; rolled back to step {t.step} with learning rate "
+        f"×{scale:g} (attempt {rollbacks} of {t.cfg.max_rollbacks})"
+    )
+    if t.rank == 0:
+        _append_stats(t.run_dir, {"kind": "rollback", "step": t.step, "lr_scale": scale})
+    yield {"kind": "message", "level": "warning", "text": text}
+
+
+def _check_ranks_agree(t: Trainer) -> None:
+    """All ranks must hold identical weights; a silent divergence would corrupt the run."""
+    checksum = torch.stack([p.double().sum() for p in t.G_ema.parameters()]).sum().reshape(1)
+    gathered = [torch.zeros_like(checksum) for _ in range(t.world)]
+    dist.all_gather(gathered, checksum.to(t.device))
+    values = [float(g) for g in gathered]
+    if t.rank == 0:
+        _append_stats(t.run_dir, {"kind": "ddp", "world": t.world, "checksums": values})
+    if max(values) - min(values) > 1e-6 * max(1.0, abs(values[0])):
+        raise TrainingError(f"data-parallel ranks disagree on the weights: {values}")
