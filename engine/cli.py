@@ -59,6 +59,8 @@ def _train_config(args: argparse.Namespace):
     else:
         if not args.data:
             raise ValueError("--data is required for a new run")
+        if not Path(args.data).is_dir():
+            raise ValueError(f"folder not found: {args.data}")
         cfg = TrainConfig()
         if args.base and args.resolution is None:
             from engine.modelfile import load_model
@@ -124,12 +126,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = _train_config(args)
     _init_distributed()
     rank = int(os.environ.get("RANK", "0"))
-    bar = tqdm(total=cfg.kimg, unit="kimg", disable=rank != 0, dynamic_ncols=True)
+    bar = None
     gen = train(cfg)
     try:
         for event in gen:
             kind = event["kind"]
             if kind == "progress":
+                if bar is None:  # created late so that setup errors print one clean line
+                    bar = tqdm(total=cfg.kimg, unit="kimg", disable=rank != 0, dynamic_ncols=True)
                 bar.n = min(event["kimg"], cfg.kimg)
                 post = {"img/s": event["img_per_s"], "G": event.get("loss_G")}
                 post |= {"D": event.get("loss_D"), "p": event["aug_p"]}
@@ -142,11 +146,11 @@ def cmd_train(args: argparse.Namespace) -> int:
                 tqdm.write(f"done at {event['kimg']:.1f} kimg; model: {event['snapshot']}")
     except KeyboardInterrupt:
         gen.close()  # saves a checkpoint; running the same command again resumes
-        bar.close()
         print(f"stopped; resume with the same command (run folder {cfg.run_dir})", file=sys.stderr)
         return 130
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     return 0
 
 

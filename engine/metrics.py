@@ -81,15 +81,15 @@ def _descriptors(images: torch.Tensor, levels: int, gen: torch.Generator) -> lis
 
 
 def _sort_rows(x: torch.Tensor) -> torch.Tensor:
-    """Sort each row ascending; the sorts dominate SWD's run time."""
+    """Sort each row ascending; these sorts dominate SWD's run time."""
     if x.device.type != "cpu":
         return x.sort(dim=1).values
-    # numpy's SIMD quicksort is ~3x faster than torch's CPU sort and releases the GIL, so a
-    # few threads sort disjoint row blocks of the same buffer in place.
+    # numpy's CPU sort is ~3x faster than torch's and releases the GIL, so a few threads sort
+    # disjoint row blocks of the same buffer in place.
     arr = x.contiguous().numpy()
     blocks = np.array_split(arr, max(1, min(torch.get_num_threads(), arr.shape[0])))
     with ThreadPoolExecutor(len(blocks)) as pool:
-        list(pool.map(lambda blk: blk.sort(axis=1), blocks))
+        list(pool.map(lambda block: block.sort(axis=1), blocks))
     return torch.from_numpy(arr)
 
 

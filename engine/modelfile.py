@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from . import __version__
@@ -153,7 +153,7 @@ def load_model(
                 _load_weights(D, "D.", handle, names, "discriminator")
     except ModelFileError as exc:
         raise ModelFileError(f"{where}: {exc}") from None
-    except (OSError, ValueError, RuntimeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
         # safetensors/JSON errors on malformed files; keep the message plain
         raise ModelFileError(f"{where}: the file is damaged or not a model ({exc})") from None
     G.eval().requires_grad_(False).to(device)

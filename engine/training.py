@@ -187,7 +187,7 @@ class Trainer:
         self.scaler.step(self.opt_D)
         self.scaler.update()
         losses["loss_D"] = float(loss_d.detach())
-        losses["D_real"] = float(real_logits.mean())
+        losses["D_real"] = float(real_logits.detach().mean())
         if not all(math.isfinite(v) for v in losses.values()):
             return losses
         self._update_ema()
@@ -318,6 +318,8 @@ def train(cfg: TrainConfig, dataset: Dataset | None = None) -> Iterator[dict]:
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
+    if device.type == "cpu":
+        torch.set_flush_denormal(True)  # denormal floats slow CPU convs severalfold
     if world > 1 and device.type == "cuda":
         device = torch.device("cuda", torch.cuda.current_device())
     if dataset is None:

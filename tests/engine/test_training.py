@@ -1,0 +1,187 @@
+"""Training loop: events, run folder, exact resume (also after kill -9), NaN rollback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import make_blob_images, tiny_train_config
+
+from engine.checkpoint import load_checkpoint
+from engine.config import TrainConfig
+from engine.modelfile import load_model, save_model
+from engine.networks import Generator
+from engine.training import TrainingError, train
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def weights(run: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(run / "checkpoints" / "latest.pt")["G_ema"]
+
+
+def logged_steps(stats: Path) -> list[int]:
+    complete = stats.read_text().split("\n")[:-1]  # the last piece may be half-written
+    return [json.loads(line)["step"] for line in complete]
+
+
+def assert_same_weights(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), f"{k} differs"
+
+
+def test_run_folder_and_events(blob_folder, tmp_path):
+    run = tmp_path / "run"
+    events = list(train(tiny_train_config(blob_folder, run)))
+    kinds = {e["kind"] for e in events}
+    assert {"status", "progress", "preview", "snapshot", "done"} <= kinds
+    progress = [e for e in events if e["kind"] == "progress"]
+    assert progress[-1]["step"] == 20 and progress[-1]["kimg"] == pytest.approx(0.08)
+    assert all(k in progress[-1] for k in ("img_per_s", "eta_s", "loss_G", "loss_D", "aug_p"))
+    preview = next(e for e in events if e["kind"] == "preview")["image"]
+    assert preview.dtype.name == "uint8" and preview.shape[-1] == 3 and preview.std() > 0
+    for name in ("run.json", "stats.jsonl", "dataset-report.json", "checkpoints/latest.pt"):
+        assert (run / name).is_file(), name
+    assert list((run / "previews").glob("*.png"))
+    run_json = json.loads((run / "run.json").read_text())
+    assert run_json["dataset"]["images"] == 24 and "torch" in run_json["versions"]
+    lines = [json.loads(x) for x in (run / "stats.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines] == [5, 10, 15, 20]
+    model = load_model(events[-1]["snapshot"], with_discriminator=True)
+    assert model.D is not None and model.metadata["training"]["step"] == 20
+
+
+def test_exact_resume_after_close(blob_folder, tmp_path):
+    straight = tmp_path / "straight"
+    list(train(tiny_train_config(blob_folder, straight)))
+
+    halves = tmp_path / "halves"
+    gen = train(tiny_train_config(blob_folder, halves))
+    for event in gen:
+        if event["kind"] == "progress" and event["step"] == 10:
+            gen.close()  # like the GUI's stop button: saves a checkpoint at step 10
+    assert load_checkpoint(halves / "checkpoints" / "latest.pt")["step"] == 10
+    list(train(tiny_train_config(blob_folder, halves)))
+    assert_same_weights(weights(straight), weights(halves))
+
+
+def test_exact_resume_after_kill_9(blob_folder, tmp_path):
+    """A real training process killed with SIGKILL resumes to identical weights."""
+    run = tmp_path / "killed"
+    args = [sys.executable, str(ROOT / "main.py"), "train", "--data", str(blob_folder)]
+    args += ["--out", str(run), "--resolution", "16", "--batch", "4", "--kimg", "4"]
+    args += ["--channel-base", "256", "--channel-max", "32", "--threads", "1"]
+    args += ["--log-every", "5", "--checkpoint-every", "10", "--metric-every", "0"]
+    args += ["--preview-every", "1000", "--snapshot-every", "1000"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stats = run / "stats.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if stats.exists() and max(logged_steps(stats), default=0) >= 25:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    saved = load_checkpoint(run / "checkpoints" / "latest.pt")
+    k = saved["step"]
+    assert k >= 20 and k % 10 == 0
+
+    resumed = TrainConfig.from_dict(saved["config"])
+    resumed.kimg = (k + 10) * 4 / 1000
+    list(train(resumed))
+
+    straight = TrainConfig.from_dict(saved["config"])
+    straight.run_dir = str(tmp_path / "straight")
+    straight.kimg = resumed.kimg
+    list(train(straight))
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == k + 10
+    assert_same_weights(weights(tmp_path / "straight"), weights(run))
+
+
+def test_nan_rolls_back_then_stops(blob_folder, tmp_path, monkeypatch):
+    import engine.training as training
+
+    real_loss = training.generator_loss
+    calls = {"n": 0}
+
+    def flaky(kind, logits):
+        calls["n"] += 1
+        loss = real_loss(kind, logits)
+        return loss * float("nan") if calls["n"] in (7, 8) else loss
+
+    monkeypatch.setattr(training, "generator_loss", flaky)
+    events = list(train(tiny_train_config(blob_folder, tmp_path / "run")))
+    messages = [e for e in events if e["kind"] == "message"]
+    assert len(messages) == 2 and "rolled back" in messages[0]["text"]
+    assert events[-1]["kind"] == "done"
+    state = load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.pt")
+    assert state["lr_scale"] == 0.25 and state["rollbacks"] == 2
+
+    monkeypatch.setattr(training, "generator_loss", lambda kind, x: x.mean() * float("nan"))
+    with pytest.raises(TrainingError, match="numerically unstable"):
+        list(train(tiny_train_config(blob_folder, tmp_path / "run2")))
+
+
+@pytest.mark.parametrize("loss", ["hinge", "wgan-gp"])
+def test_other_losses_train(blob_folder, tmp_path, loss):
+    events = list(train(tiny_train_config(blob_folder, tmp_path / loss, loss=loss, kimg=0.02)))
+    assert events[-1]["kind"] == "done"
+
+
+def test_rgba_training(tmp_path):
+    data = make_blob_images(tmp_path / "images")
+    cfg = tiny_train_config(data, tmp_path / "run", kimg=0.02)
+    cfg.data.rgba = True
+    events = list(train(cfg))
+    assert next(e for e in events if e["kind"] == "preview")["image"].shape[-1] == 4
+    assert load_model(events[-1]["snapshot"]).config.img_channels == 4
+
+
+def test_fine_tune_freezes_d_and_checks_architecture(blob_folder, tmp_path, tiny_model_file):
+    cfg = tiny_train_config(blob_folder, tmp_path / "ft", base_model=str(tiny_model_file))
+    cfg.freeze_d, cfg.kimg = 1, 0.02
+    base = load_model(tiny_model_file, with_discriminator=True)
+    list(train(cfg))
+    state = load_checkpoint(tmp_path / "ft" / "checkpoints" / "latest.pt")
+    for key in ("fromrgb.weight", "blocks.0.conv0.weight"):
+        assert torch.equal(state["D"][key], base.D.state_dict()[key]), key  # frozen
+    assert not torch.equal(state["D"]["out.weight"], base.D.state_dict()["out.weight"])
+    assert not torch.equal(state["G"]["mapping.layers.0.weight"], base.G.state_dict()[
+        "mapping.layers.0.weight"
+    ])
+
+    bad = tiny_train_config(blob_folder, tmp_path / "bad", base_model=str(tiny_model_file))
+    bad.data.resolution = 32
+    with pytest.raises(TrainingError, match="16 px RGB.*32 px"):
+        list(train(bad))
+
+
+def test_no_usable_images_fails_before_training(tmp_path):
+    from engine.dataset import DatasetError
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.jpg").write_text("not an image")
+    with pytest.raises(DatasetError, match="no usable images"):
+        list(train(tiny_train_config(tmp_path / "empty", tmp_path / "run")))
+    assert not (tmp_path / "run" / "checkpoints" / "latest.pt").exists()
+
+
+def test_model_file_roundtrip(tmp_path):
+    from engine.config import ModelConfig
+
+    cfg = ModelConfig(resolution=16, z_dim=16, w_dim=16, channel_base=128, channel_max=16)
+    G = Generator(cfg)
+    save_model(tmp_path / "m.safetensors", G, info={"name": "tiny"})
+    loaded = load_model(tmp_path / "m.safetensors")
+    assert loaded.name == "tiny" and loaded.config == cfg
+    z = torch.randn(2, 16)
+    assert torch.equal(loaded.G(z), G.eval()(z))

@@ -1,0 +1,46 @@
+"""Test helpers importable from any test module (conftest is not importable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def make_blob_images(folder: Path, n: int = 24, size: int = 24, seed: int = 0) -> Path:
+    """Coloured discs on white: a tiny dataset with real structure."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    for i in range(n):
+        img = np.full((size, size, 3), 255, np.uint8)
+        r = rng.integers(size // 6, size // 3)
+        cx, cy = rng.integers(size // 3, 2 * size // 3, 2)
+        img[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = rng.integers(0, 255, 3)
+        Image.fromarray(img).save(folder / f"img{i:03d}.png")
+    return folder
+
+
+
+def tiny_train_config(data: Path, run: Path, **overrides):
+    from engine.config import DataConfig, ModelConfig, TrainConfig
+
+    cfg = TrainConfig(
+        data_dir=str(data),
+        run_dir=str(run),
+        data=DataConfig(resolution=16),
+        model=ModelConfig(z_dim=32, w_dim=32, mapping_layers=2, channel_base=256, channel_max=32),
+        batch=4,
+        kimg=0.08,  # 20 steps of 4 images
+        log_every=5,
+        preview_every=10,
+        checkpoint_every=10,
+        snapshot_every=10,
+        metric_every=0,
+        preview_seeds=4,
+        threads=1,
+    )
+    for key, value in overrides.items():
+        setattr(cfg, key, value)
+    return cfg
