@@ -7,7 +7,6 @@ generator is trained through it; each op is applied to a sample with probability
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 
 def _rand(x: torch.Tensor, *shape: int, gen: torch.Generator | None) -> torch.Tensor:

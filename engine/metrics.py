@@ -1,6 +1,6 @@
 """Image-quality metrics that need no downloaded weights: SWD, nearest neighbours, PSNR, SSIM.
 
-Pure torch (no Qt, no scipy) so they run headless, in tests and inside the training loop.
+torch + numpy only (no Qt, no scipy) so they run headless, in tests and in the training loop.
 """
 
 from __future__ import annotations
@@ -51,17 +51,15 @@ def _laplacian_pyramid(x: torch.Tensor, levels: int) -> list[torch.Tensor]:
 
 
 def _patches(level: torch.Tensor, per_image: int, gen: torch.Generator) -> torch.Tensor:
-    """Random 7x7 neighbourhoods, centres drawn as ProGAN's randint(H, S - H)."""
+    """Random 7x7 neighbourhoods [n * per_image, C, 7, 7], centres as ProGAN's randint(H, S - H)."""
     n, c, h, w = level.shape
-    r, dev = _NHOOD // 2, level.device
-    count = n * per_image
+    r, count = _NHOOD // 2, n * per_image
     # Draw on the CPU generator so results do not depend on the device.
-    cy = torch.randint(r, h - r, (count, 1, 1, 1), generator=gen).to(dev)
-    cx = torch.randint(r, w - r, (count, 1, 1, 1), generator=gen).to(dev)
-    img = (torch.arange(count, device=dev) // per_image).view(-1, 1, 1, 1)
-    off = torch.arange(-r, r + 1, device=dev)
-    chan = torch.arange(c, device=dev).view(1, -1, 1, 1)
-    return level[img, chan, cy + off.view(1, 1, -1, 1), cx + off.view(1, 1, 1, -1)]
+    cy = torch.randint(r, h - r, (count,), generator=gen).to(level.device)
+    cx = torch.randint(r, w - r, (count,), generator=gen).to(level.device)
+    img = torch.arange(count, device=level.device) // per_image
+    windows = level.unfold(2, _NHOOD, 1).unfold(3, _NHOOD, 1)  # [n, c, h-6, w-6, 7, 7], a view
+    return windows.permute(0, 2, 3, 1, 4, 5)[img, cy - r, cx - r]
 
 
 def _descriptors(images: torch.Tensor, levels: int, gen: torch.Generator) -> list[torch.Tensor]:
@@ -74,23 +72,29 @@ def _descriptors(images: torch.Tensor, levels: int, gen: torch.Generator) -> lis
     for parts in per_level:
         # finalize_descriptors: per-channel standardisation over this set's descriptors.
         d = torch.cat(parts)
-        std = d.std(dim=(0, 2, 3), keepdim=True, correction=0)  # numpy's np.std (ddof=0)
-        d = (d - d.mean(dim=(0, 2, 3), keepdim=True)) / std
+        var, mean = torch.var_mean(d, dim=(0, 2, 3), keepdim=True, correction=0)  # as np.std
+        d = (d - mean) / var.sqrt()
         out.append(d.reshape(d.shape[0], -1))
     return out
 
 
-def _sort_rows(x: torch.Tensor) -> torch.Tensor:
-    """Sort each row ascending; these sorts dominate SWD's run time."""
-    if x.device.type != "cpu":
-        return x.sort(dim=1).values
-    # numpy's CPU sort is ~3x faster than torch's and releases the GIL, so a few threads sort
-    # disjoint row blocks of the same buffer in place.
-    arr = x.contiguous().numpy()
-    blocks = np.array_split(arr, max(1, min(torch.get_num_threads(), arr.shape[0])))
+def _sorted_l1(proj_a: torch.Tensor, proj_b: torch.Tensor) -> float:
+    """Mean |sort(a) - sort(b)| along rows: the 1-D Wasserstein-1 distance per direction."""
+    if proj_a.device.type != "cpu":
+        return (proj_a.sort(dim=1).values - proj_b.sort(dim=1).values).abs().mean().item()
+    # These sorts dominate SWD's run time. numpy's sort is ~3x faster than torch's on CPU and
+    # releases the GIL, so threads sort and reduce disjoint row blocks in place.
+    a, b = proj_a.contiguous().numpy(), proj_b.contiguous().numpy()
+
+    def block_sum(rows: np.ndarray) -> float:
+        x, y = a[rows[0] : rows[-1] + 1], b[rows[0] : rows[-1] + 1]
+        x.sort(axis=1)
+        y.sort(axis=1)
+        return float(np.abs(x - y).sum(dtype=np.float64))
+
+    blocks = np.array_split(np.arange(a.shape[0]), max(1, min(torch.get_num_threads(), a.shape[0])))
     with ThreadPoolExecutor(len(blocks)) as pool:
-        list(pool.map(lambda block: block.sort(axis=1), blocks))
-    return torch.from_numpy(arr)
+        return sum(pool.map(block_sum, blocks)) / a.size
 
 
 def _sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, gen: torch.Generator) -> float:
@@ -99,8 +103,7 @@ def _sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, gen: torch.Generator) 
         dirs = torch.randn(a.shape[1], _DIRS_PER_REPEAT, generator=gen).to(a.device)
         dirs = dirs / dirs.norm(dim=0, keepdim=True)
         # Project as [direction, descriptor] so each sort runs along a contiguous row.
-        proj_a, proj_b = _sort_rows(dirs.T @ a.T), _sort_rows(dirs.T @ b.T)
-        results.append((proj_a - proj_b).abs().mean().item())
+        results.append(_sorted_l1(dirs.T @ a.T, dirs.T @ b.T))
     return sum(results) / len(results)
 
 
@@ -110,14 +113,15 @@ def sliced_wasserstein_distance(
     """Sliced Wasserstein distance x 1e3 per Laplacian-pyramid level, as ProGAN reports it.
 
     Follows Karras et al. 2018 (progressive_growing_of_gans, metrics/sliced_wasserstein.py):
-    uint8 [N, 3, H, W] images (RGBA: first 3 channels) -> float Laplacian pyramid with the
-    5x5 binomial pyr_down/pyr_up (mirror borders) from H down to 16 px -> 128 random 7x7
-    patches per image per level -> descriptors standardised per channel over all patches of
-    that level of that set (finalize_descriptors) -> per level, 4 repeats of 128 unit-length
-    random directions; both projected sets are sorted and the mean absolute difference taken
-    -> averaged over directions and repeats, x 1e3. Unequal set sizes are subsampled (without
-    replacement) to the smaller size. ProGAN draws from numpy's global RNG; here one
-    torch.Generator seeded with `seed` makes the result deterministic.
+    uint8 [N, 3, H, W] images (RGBA: first 3 channels; grey: repeated), as raw 0..255 floats
+    -> Laplacian pyramid with the 5x5 binomial pyr_down/pyr_up (mirror borders) from H down
+    to 16 px -> 128 random 7x7 patches per image per level -> descriptors standardised per
+    channel over all patches of that level of that set (finalize_descriptors, np.std) -> per
+    level, 4 repeats of 128 unit-length random directions; both projected sets are sorted and
+    the mean absolute difference taken -> averaged over directions and repeats, x 1e3.
+    Unequal set sizes are subsampled (without replacement) to the smaller size. ProGAN draws
+    from numpy's global RNG; here one CPU torch.Generator seeded with `seed` makes the result
+    deterministic (also across devices: CUDA inputs are computed on the GPU).
 
     Returns {"swd<res>": ...} for each level, finest first, plus "swd_mean" over levels.
     """
@@ -130,19 +134,21 @@ def sliced_wasserstein_distance(
     if sets[0].shape[1:] != sets[1].shape[1:]:
         raise ValueError(f"image shapes differ: {list(real.shape)} vs {list(fake.shape)}")
     n = min(s.shape[0] for s in sets)
-    sets = [s if s.shape[0] == n else s[torch.randperm(s.shape[0], generator=gen)[:n]] for s in sets]
+    sets = [
+        s if s.shape[0] == n else s[torch.randperm(s.shape[0], generator=gen)[:n]] for s in sets
+    ]
     h, w = sets[0].shape[-2:]
     if min(h, w) < _MIN_RES or n < 2:
         raise ValueError(f"need >= 2 images of >= {_MIN_RES} px, got {n} of {h}x{w}")
     resolutions = []
-    res = h
+    res = min(h, w)  # ProGAN assumes square images; key levels by their shorter side
     while res >= _MIN_RES:
         resolutions.append(res)
         res //= 2
     desc_real, desc_fake = (_descriptors(s, len(resolutions), gen) for s in sets)
     out = {
         f"swd{r}": _sliced_wasserstein(a, b, gen) * 1e3
-        for r, a, b in zip(resolutions, desc_real, desc_fake)
+        for r, a, b in zip(resolutions, desc_real, desc_fake, strict=True)
     }
     out["swd_mean"] = sum(out.values()) / len(out)
     return out
@@ -174,12 +180,13 @@ def nearest_training_images(
     th, tw = training.shape[-2:]
     scale = min(1.0, 32 / max(th, tw))
     size = (max(1, round(th * scale)), max(1, round(tw * scale)))
-    train = torch.cat([_small(training[i : i + batch], size) for i in range(0, len(training), batch)])
+    chunks = [_small(training[i : i + batch], size) for i in range(0, len(training), batch)]
+    train = torch.cat(chunks)
     train_sq = (train * train).sum(1)
     k = min(k, train.shape[0])
     dists, indices = [], []
     for i in range(0, generated.shape[0], batch):
-        g = _small(generated[i : i + batch], size)
+        g = _small(generated[i : i + batch], size).to(train.device)
         # ||g - t||^2 via one matmul to pick candidates, then exact distances for the winners
         # so an exact copy reports 0 rather than float cancellation noise.
         d2 = (g * g).sum(1, keepdim=True) + train_sq - 2 * g @ train.T
@@ -219,8 +226,8 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     var_b = filt(b * b) - mu_b**2
     cov = filt(a * b) - mu_a * mu_b
     c1, c2 = 0.01**2, 0.03**2
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
-    return s.flatten(1).mean(1)
+    num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
+    return (num / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))).flatten(1).mean(1)
 
 
 __all__ = ["nearest_training_images", "psnr", "sliced_wasserstein_distance", "ssim"]

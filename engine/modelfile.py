@@ -114,7 +114,9 @@ def _load_weights(module: torch.nn.Module, prefix: str, handle, names: set[str],
     missing, unexpected = set(expected) - present, present - set(expected)
     if missing or unexpected:
         detail = f"missing {sorted(missing)[:3]}" if missing else f"extra {sorted(unexpected)[:3]}"
-        raise ModelFileError(f"its {what} weights do not match the declared architecture ({detail})")
+        raise ModelFileError(
+            f"its {what} weights do not match the declared architecture ({detail})"
+        )
     loaded = {}
     for key, ref in expected.items():
         t = handle.get_tensor(prefix + key)

@@ -22,7 +22,6 @@ def make_blob_images(folder: Path, n: int = 24, size: int = 24, seed: int = 0) -
     return folder
 
 
-
 def tiny_train_config(data: Path, run: Path, **overrides):
     from engine.config import DataConfig, ModelConfig, TrainConfig
 

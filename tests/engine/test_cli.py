@@ -24,8 +24,9 @@ def ganvas(*args: str, launcher: list[str] | None = None) -> subprocess.Complete
 
 def test_train_generate_info(blob_folder, tmp_path):
     run = tmp_path / "run"
-    done = ganvas("train", "--data", str(blob_folder), "--out", str(run), "--kimg", "0.02",
-                  *TINY, *QUIET)
+    done = ganvas(
+        "train", "--data", str(blob_folder), "--out", str(run), "--kimg", "0.02", *TINY, *QUIET
+    )
     assert done.returncode == 0, done.stderr
     snapshot = sorted((run / "snapshots").glob("*.safetensors"))[-1]
 
@@ -35,8 +36,17 @@ def test_train_generate_info(blob_folder, tmp_path):
     assert json.loads((run / "stats.jsonl").read_text().splitlines()[-1])["step"] == 10
 
     out = tmp_path / "gen"
-    gen = ganvas("generate", "--model", str(snapshot), "--seeds", "0-3,9", "--out", str(out),
-                 "--truncation", "0.7")
+    gen = ganvas(
+        "generate",
+        "--model",
+        str(snapshot),
+        "--seeds",
+        "0-3,9",
+        "--out",
+        str(out),
+        "--truncation",
+        "0.7",
+    )
     assert gen.returncode == 0, gen.stderr
     files = sorted(p.name for p in out.glob("*.png"))
     assert files == [f"seed{s:06d}.png" for s in (0, 1, 2, 3, 9)]
@@ -63,8 +73,12 @@ def test_train_generate_info(blob_folder, tmp_path):
 def test_bad_input_exits_nonzero_with_one_line(tmp_path, args, reason):
     (tmp_path / "bad.safetensors").write_text("this is not a model at all")
     (tmp_path / "empty").mkdir()
-    subs = {"RUN": tmp_path / "run", "OUT": tmp_path / "out", "BAD": tmp_path / "bad.safetensors",
-            "EMPTY": tmp_path / "empty"}
+    subs = {
+        "RUN": tmp_path / "run",
+        "OUT": tmp_path / "out",
+        "BAD": tmp_path / "bad.safetensors",
+        "EMPTY": tmp_path / "empty",
+    }
     result = ganvas(*[str(subs.get(a, a)) for a in args])
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -74,8 +88,20 @@ def test_bad_input_exits_nonzero_with_one_line(tmp_path, args, reason):
 def test_torchrun_two_cpu_ranks_agree(blob_folder, tmp_path):
     run = tmp_path / "ddp"
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    result = ganvas("train", "--data", str(blob_folder), "--out", str(run), "--kimg", "0.04",
-                    "--device", "cpu", *TINY, *QUIET, launcher=launcher)
+    result = ganvas(
+        "train",
+        "--data",
+        str(blob_folder),
+        "--out",
+        str(run),
+        "--kimg",
+        "0.04",
+        "--device",
+        "cpu",
+        *TINY,
+        *QUIET,
+        launcher=launcher,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [json.loads(x) for x in (run / "stats.jsonl").read_text().splitlines()]
     ddp = next(x for x in lines if x.get("kind") == "ddp")

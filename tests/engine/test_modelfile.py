@@ -90,7 +90,9 @@ def test_wrong_shapes_missing_tensors_and_nan(tmp_path, good):
     save_file(broken, str(path), metadata=meta)
     refuse(path, "do not match")
     broken = dict(tensors)
-    broken["G.synthesis.blocks.0.const"] = torch.full_like(tensors["G.synthesis.blocks.0.const"], float("nan"))
+    broken["G.synthesis.blocks.0.const"] = torch.full_like(
+        tensors["G.synthesis.blocks.0.const"], float("nan")
+    )
     save_file(broken, str(path), metadata=meta)
     refuse(path, "NaN")
 

@@ -155,9 +155,9 @@ def test_fine_tune_freezes_d_and_checks_architecture(blob_folder, tmp_path, tiny
     for key in ("fromrgb.weight", "blocks.0.conv0.weight"):
         assert torch.equal(state["D"][key], base.D.state_dict()[key]), key  # frozen
     assert not torch.equal(state["D"]["out.weight"], base.D.state_dict()["out.weight"])
-    assert not torch.equal(state["G"]["mapping.layers.0.weight"], base.G.state_dict()[
-        "mapping.layers.0.weight"
-    ])
+    assert not torch.equal(
+        state["G"]["mapping.layers.0.weight"], base.G.state_dict()["mapping.layers.0.weight"]
+    )
 
     bad = tiny_train_config(blob_folder, tmp_path / "bad", base_model=str(tiny_model_file))
     bad.data.resolution = 32

@@ -1,0 +1,146 @@
+"""Start the app: show the window at once, then load the model and render in the background.
+
+    ganvas [--model PATH] [--screenshot OUT.png] [--device cpu|cuda|mps]
+
+`--screenshot` waits for the first rendered grid, saves the whole window and exits 0; it exits
+1 with a message when the model cannot be loaded or nothing renders within two minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger("ganvas")
+
+SCREENSHOT_TIMEOUT_S = 120.0
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="ganvas", description="Ganvas desktop GAN studio")
+    parser.add_argument("--model", type=Path, help="model file (.safetensors) to open")
+    parser.add_argument(
+        "--screenshot", type=Path, metavar="OUT.png", help="save the window once rendered, exit"
+    )
+    parser.add_argument("--device", default="cpu", help="render device: cpu (default), cuda, mps")
+    return parser.parse_known_args(argv)  # the rest goes to Qt (e.g. -platform offscreen)
+
+
+class ScreenshotTaker(QObject):
+    """Saves the window after its first rendered grid, then ends the event loop."""
+
+    def __init__(self, app: QApplication, window, path: Path, timeout_s: float):
+        super().__init__(window)
+        self.app, self.window, self.path = app, window, path
+        self.exit_code: int | None = None
+        window.grid_rendered.connect(self._on_rendered)
+        window.reporter.reported.connect(self._on_error)
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(self._on_timeout)
+        self._deadline.start(int(timeout_s * 1000))
+        self._timeout_s = timeout_s
+
+    def _on_rendered(self, _result) -> None:
+        if self.exit_code is None:
+            QTimer.singleShot(0, self._save)  # after the cells have taken their new images
+
+    def _save(self) -> None:
+        if self.exit_code is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.window.grab().save(str(self.path)):
+            log.info("screenshot saved to %s", self.path)
+            self._finish(0)
+        else:
+            self.fail(f"could not write the screenshot {self.path}")
+
+    def _on_error(self, title: str, message: str) -> None:
+        self.fail(f"{title}: {message}")
+
+    def _on_timeout(self) -> None:
+        self.fail(f"nothing was rendered within {self._timeout_s:.0f} s")
+
+    def fail(self, message: str) -> None:
+        if self.exit_code is None:
+            print(f"ganvas: {message}", file=sys.stderr)
+            self._finish(1)
+
+    def _finish(self, code: int) -> None:
+        self.exit_code = code
+        self._deadline.stop()
+        QTimer.singleShot(0, lambda: self.app.exit(code))  # also works before exec() starts
+
+
+def run_app(argv: list[str]) -> int:
+    started = time.perf_counter()
+    args, qt_args = parse_args(argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    from engine.paths import default_model_path  # plain pathlib, no torch
+
+    from .errors import ErrorReporter
+    from .main_window import MainWindow
+    from .renderer import Renderer
+    from .style import apply_theme
+
+    if args.screenshot is not None and _headless():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots work on servers too
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("Ganvas")
+    app.setOrganizationName("Ganvas")
+    apply_theme(app)
+
+    reporter = ErrorReporter(interactive=args.screenshot is None)
+    window = MainWindow(renderer=Renderer(device=args.device), reporter=reporter)
+    taker = None
+    if args.screenshot is not None:
+        taker = ScreenshotTaker(app, window, args.screenshot, SCREENSHOT_TIMEOUT_S)
+    else:
+        previous_hook = sys.excepthook
+        reporter.install_excepthook()
+
+    model = args.model or default_model_path()
+    missing = args.model is None and not model.is_file()
+    if missing:
+        window.show_missing_default(model)
+    else:
+        window.show_loading(model)
+    window.show()
+    app.processEvents()  # paint the window before torch is imported on the render thread
+    log.info("window shown after %.0f ms (%s)", _ms(started), window.state.message or "ready")
+    if not missing:
+        window.open_model(model)
+
+    def first_grid(_result) -> None:
+        log.info("first grid on screen after %.0f ms", _ms(started))
+        window.grid_rendered.disconnect(first_grid)
+
+    window.grid_rendered.connect(first_grid)
+    if taker is not None and missing:
+        taker.fail(window.state.message)
+    try:
+        code = app.exec()
+    finally:
+        window.close()
+        if taker is None:
+            sys.excepthook = previous_hook
+    return taker.exit_code if taker is not None and taker.exit_code is not None else code
+
+
+def _headless() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000

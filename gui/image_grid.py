@@ -1,0 +1,179 @@
+"""The 4×4 grid of generated images: square cells, click or arrow keys to select."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+GRID_COLUMNS = 4
+CELL_GAP = 8
+
+# painted colours follow resources/styles/ganvas.qss
+CELL_BACKGROUND = QColor("#23272e")
+CELL_BORDER = QColor("#2f343c")
+HOVER_BORDER = QColor("#5a6270")
+ACCENT = QColor("#5b9cf5")
+LABEL_BACKGROUND = QColor(0, 0, 0, 150)
+LABEL_TEXT = QColor("#e6e8eb")
+
+
+class ImageCell(QWidget):
+    """One image with its seed in a small label; highlighted when selected."""
+
+    clicked = Signal(int)
+
+    def __init__(self, index: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.index = index
+        self.seed: int | None = None
+        self.image: QImage | None = None
+        self.selected = False
+        self._hovered = False
+        self.setObjectName(f"imageCell{index}")
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMinimumSize(48, 48)
+
+    def set_seed(self, seed: int) -> None:
+        if seed != self.seed:
+            self.seed = seed
+            self.setToolTip(f"Seed {seed}: click to show it large and edit its seed")
+            self.update()
+
+    def set_image(self, image: QImage | None) -> None:
+        self.image = image
+        self.update()
+
+    def set_selected(self, selected: bool) -> None:
+        if selected != self.selected:
+            self.selected = selected
+            self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.index)
+        super().mousePressEvent(event)
+
+    def enterEvent(self, event) -> None:
+        self._hovered = True
+        self.update()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self._hovered = False
+        self.update()
+        super().leaveEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHints(
+            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
+        )
+        outer = QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(CELL_BACKGROUND)
+        p.drawRoundedRect(outer, 6, 6)
+        inner = QRect(self.rect()).adjusted(4, 4, -4, -4)
+        if self.image is not None and not self.image.isNull():
+            p.drawImage(fit_rect(self.image.size(), inner), self.image)
+        if self.selected:
+            pen, width = QPen(ACCENT, 3), 3
+        elif self._hovered:
+            pen, width = QPen(HOVER_BORDER, 2), 2
+        else:
+            pen, width = QPen(CELL_BORDER, 1), 1
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        half = width / 2
+        p.drawRoundedRect(QRectF(self.rect()).adjusted(half, half, -half, -half), 6, 6)
+        if self.seed is not None:
+            self._paint_seed_label(p, inner)
+        p.end()
+
+    def _paint_seed_label(self, p: QPainter, inner: QRect) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(max(font.pointSizeF() - 1.5, 7.0))
+        p.setFont(font)
+        text = str(self.seed)
+        metrics = p.fontMetrics()
+        w, h = metrics.horizontalAdvance(text) + 10, metrics.height() + 2
+        if w > inner.width() - 4:
+            return  # too small to label legibly
+        box = QRectF(inner.left() + 4, inner.bottom() - h - 3, w, h)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(ACCENT if self.selected else LABEL_BACKGROUND)
+        p.drawRoundedRect(box, 4, 4)
+        p.setPen(QColor("#ffffff") if self.selected else LABEL_TEXT)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class ImageGrid(QWidget):
+    """Lays its cells out as a centred square that fills the space it is given."""
+
+    cell_clicked = Signal(int)
+
+    def __init__(self, count: int = 16, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("imageGrid")
+        self.cells = [ImageCell(i, self) for i in range(count)]
+        for cell in self.cells:
+            cell.clicked.connect(self._on_cell_clicked)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setToolTip("Generated images: click one (or use the arrow keys) to select it")
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 640)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(260, 260)
+
+    def _on_cell_clicked(self, index: int) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.cell_clicked.emit(index)
+
+    def set_selected(self, index: int) -> None:
+        for cell in self.cells:
+            cell.set_selected(cell.index == index)
+
+    def selected_index(self) -> int:
+        return next((c.index for c in self.cells if c.selected), 0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._layout_cells()
+
+    def _layout_cells(self) -> None:
+        rows = (len(self.cells) + GRID_COLUMNS - 1) // GRID_COLUMNS
+        side = min(self.width(), self.height())
+        cell = max((side - CELL_GAP * (GRID_COLUMNS - 1)) // GRID_COLUMNS, 1)
+        used_w = cell * GRID_COLUMNS + CELL_GAP * (GRID_COLUMNS - 1)
+        used_h = cell * rows + CELL_GAP * (rows - 1)
+        x0, y0 = (self.width() - used_w) // 2, (self.height() - used_h) // 2
+        for c in self.cells:
+            r, q = divmod(c.index, GRID_COLUMNS)
+            c.setGeometry(x0 + q * (cell + CELL_GAP), y0 + r * (cell + CELL_GAP), cell, cell)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        moves = {
+            Qt.Key.Key_Left: -1,
+            Qt.Key.Key_Right: 1,
+            Qt.Key.Key_Up: -GRID_COLUMNS,
+            Qt.Key.Key_Down: GRID_COLUMNS,
+        }
+        step = moves.get(Qt.Key(event.key()))
+        if step is None:
+            super().keyPressEvent(event)
+            return
+        target = self.selected_index() + step
+        if 0 <= target < len(self.cells):
+            self.cell_clicked.emit(target)
+
+
+def fit_rect(size: QSize, bounds: QRect) -> QRect:
+    """The largest rect with `size`'s aspect ratio, centred in `bounds`."""
+    scaled = size.scaled(bounds.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    x = bounds.left() + (bounds.width() - scaled.width()) // 2
+    y = bounds.top() + (bounds.height() - scaled.height()) // 2
+    return QRect(x, y, scaled.width(), scaled.height())

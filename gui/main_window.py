@@ -1,0 +1,251 @@
+"""The main window: menus, toolbar, status bar, drag-and-drop, and the Browse panel.
+
+Importing this module pulls in Qt only; torch is imported by the render worker when the
+first model loads, so the window can appear first.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QToolBar, QWidget
+
+from .browse_panel import BrowsePanel
+from .errors import ErrorReporter
+from .renderer import Renderer, RenderRequest, RenderResult
+from .state import BrowseState, ModelInfo, ModelStatus
+
+log = logging.getLogger("ganvas")
+
+MODEL_SUFFIX = ".safetensors"
+MODEL_FILTER = "Ganvas models (*.safetensors);;All files (*)"
+LOADING_TEXT = "Loading model…"
+NO_MODEL_TEXT = (
+    "No model loaded. Open one with File → Open model…, or drop a .safetensors file here."
+)
+
+
+def missing_default_text(path: Path) -> str:
+    return f"No bundled model found at {path}; open a model with File → Open model…"
+
+
+class MainWindow(QMainWindow):
+    """Ganvas's first window. State, renderer and reporter can be injected (tests do)."""
+
+    grid_rendered = Signal(object)  # RenderResult, after it is on screen
+
+    def __init__(
+        self,
+        state: BrowseState | None = None,
+        renderer: Renderer | None = None,
+        reporter: ErrorReporter | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.state = state or BrowseState(self)
+        self.renderer = renderer or Renderer(self)
+        self.reporter = reporter or ErrorReporter(self)
+        self._render_error_shown = ""
+        self._loading_path: Path | None = None
+        self._last_computed = 0  # images synthesised by the last render
+
+        self.setWindowTitle("Ganvas")
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.resize(1200, 800)
+
+        self.browse = BrowsePanel(self.state)
+        self.setCentralWidget(self.browse)
+        self._create_actions()
+        self._create_menus_and_toolbar()
+        self._create_status_bar()
+        self._connect()
+
+    # --- construction -------------------------------------------------------------------
+
+    def _create_actions(self) -> None:
+        self.open_action = QAction("Open model…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.setToolTip("Open a Ganvas model (.safetensors) (Ctrl+O)")
+        self.open_action.setStatusTip("Open a Ganvas model file")
+        self.open_action.triggered.connect(self.choose_model)
+
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.setToolTip("Quit Ganvas")
+        self.quit_action.triggered.connect(self.close)
+
+        self.new_seeds_action = QAction("New seeds", self)
+        self.new_seeds_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.new_seeds_action.setToolTip("Replace all 16 images with new random seeds (Ctrl+R)")
+        self.new_seeds_action.setStatusTip("Generate 16 new random seeds")
+        self.new_seeds_action.triggered.connect(self.state.new_seeds)
+
+    def _create_menus_and_toolbar(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.setToolTipsVisible(True)
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        images_menu = self.menuBar().addMenu("&Images")
+        images_menu.setToolTipsVisible(True)
+        images_menu.addAction(self.new_seeds_action)
+
+        self.toolbar = QToolBar("Main toolbar")
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setIconSize(QSize(18, 18))
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.addAction(self.open_action)
+        self.toolbar.addAction(self.new_seeds_action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+
+    def _create_status_bar(self) -> None:
+        self.model_label = QLabel()
+        self.model_label.setObjectName("modelLabel")
+        self.model_label.setToolTip("The model the images come from")
+        self.render_label = QLabel()
+        self.render_label.setObjectName("renderLabel")
+        self.render_label.setToolTip("How long the last render took on the render thread")
+        self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.render_label)
+        self.statusBar().setSizeGripEnabled(False)
+        self._show_model_label()
+
+    def _connect(self) -> None:
+        s, r = self.state, self.renderer
+        for signal in (s.seeds_changed, s.psi_changed, s.model_changed):
+            signal.connect(self.request_render)
+        s.model_changed.connect(self._show_model_label)
+        s.status_changed.connect(self._show_model_label)
+        s.model_changed.connect(self._update_actions)
+        s.render_ms_changed.connect(self._show_render_time)
+        r.model_loaded.connect(self._on_model_loaded)
+        r.model_failed.connect(self._on_model_failed)
+        r.result_ready.connect(self._on_result)
+        r.render_failed.connect(self._on_render_failed)
+        self._update_actions()
+
+    # --- models ---------------------------------------------------------------------------
+
+    def choose_model(self) -> None:
+        start = str(Path(self.state.model.path).parent) if self.state.model else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, MODEL_FILTER)
+        if path:
+            self.open_model(path)
+
+    def open_model(self, path: Path | str) -> None:
+        """Load a model in the background; the current one stays until it succeeds."""
+        self.show_loading(path)
+        log.info("loading model %s", path)
+        self.renderer.load_model(path)
+
+    def show_loading(self, path: Path | str) -> None:
+        """Show that `path` is being loaded (open_model does this too)."""
+        self._loading_path = Path(path)
+        self.state.status = ModelStatus.LOADING
+        if self.state.model is None:
+            self.state.message = LOADING_TEXT
+        self._show_model_label()
+
+    def show_missing_default(self, path: Path) -> None:
+        self.state.status = ModelStatus.NONE
+        self.state.message = missing_default_text(path)
+
+    def _on_model_loaded(self, info: ModelInfo) -> None:
+        self._render_error_shown = ""
+        self.state.model = info  # triggers a render
+        self._settle_status()
+        self.setWindowTitle(f"{info.display_name} — Ganvas")
+
+    def _on_model_failed(self, path: str, message: str, details: str) -> None:
+        self._settle_status()
+        kept = f"\n\nStill using {self.state.model.name}." if self.state.model else ""
+        self.reporter.report("Could not open model", message + kept, details, parent=self)
+
+    def _settle_status(self) -> None:
+        if self.renderer.is_loading:
+            return
+        if self.state.model is not None:
+            self.state.status = ModelStatus.READY
+            self.state.message = ""
+        else:
+            self.state.status = ModelStatus.NONE
+            if self.state.message in ("", LOADING_TEXT):
+                self.state.message = NO_MODEL_TEXT
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def request_render(self, *_: object) -> None:
+        if self.state.model is not None:
+            self.renderer.request(RenderRequest(self.state.seeds, self.state.psi))
+
+    def _on_result(self, result: RenderResult) -> None:
+        self.browse.show_result(result)
+        self.state.render_ms = result.elapsed_ms
+        self._last_computed = result.computed
+        self._show_render_time()
+        self.grid_rendered.emit(result)
+
+    def _on_render_failed(self, message: str, details: str) -> None:
+        if message != self._render_error_shown:  # once, not on every slider step
+            self._render_error_shown = message
+            self.reporter.report("Could not render images", message, details, parent=self)
+
+    # --- status bar ---------------------------------------------------------------------------
+
+    def _show_model_label(self, *_: object) -> None:
+        s = self.state
+        if s.status is ModelStatus.LOADING and self._loading_path is not None:
+            text = f"Loading {self._loading_path.name}…"
+        elif s.model is not None:
+            text = f"Model: {s.model.summary}"
+        else:
+            text = "No model"
+        self.model_label.setText(text)
+        if s.model is not None:
+            self.model_label.setToolTip(f"{s.model.path}\nSHA-256 {s.model.sha256[:16]}…")
+
+    def _show_render_time(self, *_: object) -> None:
+        ms = self.state.render_ms
+        if ms is None:
+            self.render_label.setText("")
+            return
+        n = self._last_computed
+        what = f"{n} image{'s' if n != 1 else ''}" if n else "cached"
+        self.render_label.setText(f"Render {ms:.0f} ms ({what})")
+
+    def _update_actions(self, *_: object) -> None:
+        self.new_seeds_action.setEnabled(self.state.model is not None)
+
+    # --- drag and drop, closing -------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_model(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(MODEL_SUFFIX):
+                return Path(url.toLocalFile())
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_model(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_model(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_model(path)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.renderer.close()
+        super().closeEvent(event)
