@@ -3,16 +3,16 @@
 import multiprocessing
 import sys
 
-CLI_COMMANDS = {"train", "generate", "info"}
+CLI_COMMANDS = {"train", "generate", "info", "restore", "interpolate", "export-onnx"}
 
 
 def main() -> int:
     argv = sys.argv[1:]
-    if argv and argv[0] in CLI_COMMANDS | {"-h", "--help"} and not argv[0].startswith("--m"):
-        if argv[0] in ("-h", "--help"):
-            print("usage: ganvas [--model PATH] [--screenshot OUT.png]  (opens the app)")
-            print("       ganvas {train,generate,info} …  (headless; add -h for details)")
-            return 0
+    if argv and argv[0] in ("-h", "--help"):
+        print("usage: ganvas [--model PATH] [--screenshot OUT.png]   (opens the app)")
+        print(f"       ganvas {{{','.join(sorted(CLI_COMMANDS))}}} …   (headless; -h for details)")
+        return 0
+    if argv and argv[0] in CLI_COMMANDS:
         from engine.cli import main as cli_main
 
         return cli_main(argv)

@@ -46,6 +46,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("info", help="print a model's metadata as JSON")
     i.add_argument("model")
+
+    r = sub.add_parser("restore", help="re-render an exported image from its embedded record")
+    r.add_argument("image", help="a PNG/JPEG/WebP exported by Ganvas")
+    r.add_argument("--out", required=True, help="output image (.png, .jpg or .webp)")
+    r.add_argument("--model", help="the model it was made with (default: the bundled model)")
+
+    a = sub.add_parser("interpolate", help="a seamless loop animation through seeds")
+    a.add_argument("--model", required=True)
+    a.add_argument("--seeds", required=True, help="keyframes, e.g. 1,2,3")
+    a.add_argument("--frames", type=int, default=60)
+    a.add_argument("--fps", type=float, default=24)
+    a.add_argument("--truncation", type=float, default=0.7)
+    a.add_argument("--mode", choices=["z", "w"], default="z", help="slerp in z or lerp in w")
+    a.add_argument("--scale", type=int, default=1, choices=[1, 2, 4], help="upscale frames")
+    a.add_argument("--out", required=True, help="loop.gif, loop.webp or loop.mp4")
+
+    o = sub.add_parser("export-onnx", help="export the generator to ONNX")
+    o.add_argument("--model", required=True)
+    o.add_argument("--out", required=True)
     return p
 
 
@@ -183,19 +202,82 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "generate": cmd_generate, "info": cmd_info}
+def cmd_restore(args: argparse.Namespace) -> int:
+    from engine.export import read_record, record_latent, save_image
+    from engine.latent import latent_ws
+    from engine.modelfile import load_model
+    from engine.paths import default_model_path
+    from engine.render import render_ws
+
+    record = read_record(args.image)
+    if record is None:
+        raise ValueError(f"{args.image} carries no Ganvas record (was it exported by Ganvas?)")
+    model = load_model(args.model or default_model_path())
+    want = record["model"]
+    if model.sha256 != want["sha256"]:
+        raise ValueError(
+            f"{Path(args.image).name} was made with the model {want['name']!r} "
+            f"(sha256 {want['sha256'][:12]}…); pass it with --model"
+        )
+    pixels = render_ws(model.G, latent_ws(model.G, record_latent(record))[None])[0]
+    save_image(args.out, pixels, record)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_interpolate(args: argparse.Namespace) -> int:
+    from engine.animation import render_loop, write_animation
+    from engine.latent import Latent
+    from engine.modelfile import load_model
+    from engine.render import parse_seeds
+
+    keys = [Latent(seed=s, psi=args.truncation) for s in parse_seeds(args.seeds)]
+    if args.frames < 2:
+        raise ValueError("--frames must be at least 2")
+    model = load_model(args.model)
+    frames = render_loop(model.G, keys, args.frames, args.mode)
+    write_animation(args.out, frames, args.fps, args.scale)
+    print(f"wrote {args.out} ({args.frames} frames)")
+    return 0
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    from engine.modelfile import load_model
+    from engine.onnx_export import export_onnx
+
+    export_onnx(load_model(args.model).G, args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+COMMANDS = {
+    "train": cmd_train,
+    "generate": cmd_generate,
+    "info": cmd_info,
+    "restore": cmd_restore,
+    "interpolate": cmd_interpolate,
+    "export-onnx": cmd_export_onnx,
+}
 
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     from engine.checkpoint import CheckpointError
     from engine.dataset import DatasetError
+    from engine.export import ExportError
     from engine.modelfile import ModelFileError
     from engine.training import TrainingError
 
     try:
         return COMMANDS[args.command](args)
-    except (DatasetError, ModelFileError, TrainingError, CheckpointError, ValueError) as exc:
+    except (
+        DatasetError,
+        ModelFileError,
+        TrainingError,
+        CheckpointError,
+        ExportError,
+        ValueError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:

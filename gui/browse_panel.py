@@ -101,10 +101,17 @@ class BrowsePanel(QWidget):
         s.message_changed.connect(self.preview.set_message)
         for signal in (s.seeds_changed, s.selected_changed, s.psi_changed, s.model_changed):
             signal.connect(self._show_caption)
+        s.model_changed.connect(self._enable_controls)
+        self._enable_controls()
         self._show_seeds(s.seeds)
         self._show_selection(s.selected)
         self.preview.set_message(s.message)
         self._show_caption()
+
+    def _enable_controls(self, *_: object) -> None:
+        has_model = self.state.model is not None
+        self.seed_box.setEnabled(has_model)
+        self.psi_slider.setEnabled(has_model)
 
     def _show_seeds(self, seeds: tuple[int, ...]) -> None:
         for cell, seed in zip(self.grid.cells, seeds, strict=True):

@@ -1,0 +1,118 @@
+"""Seamless loops through keyframes: slerp in z (seeds) or lerp in w, written as GIF/WebP/MP4."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .files import write_atomic
+from .latent import Latent, latent_ws
+from .networks import Generator
+from .render import render_ws, z_from_seed
+
+ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
+    """Spherical interpolation; Gaussian z live near a sphere, so this keeps samples typical."""
+    an, bn = a / a.norm(), b / b.norm()
+    omega = torch.arccos((an * bn).sum().clamp(-1, 1))
+    if omega.abs() < 1e-6:
+        return a.lerp(b, t)
+    so = torch.sin(omega)
+    return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
+
+
+def loop_ws(G: Generator, keys: Sequence[Latent], frames: int, mode: str = "z") -> torch.Tensor:
+    """ws for `frames` frames visiting every keyframe and wrapping back to the first."""
+    if len(keys) < 2:
+        raise ValueError("an animation needs at least two keyframes")
+    if mode not in ("z", "w"):
+        raise ValueError("interpolation mode must be 'z' (slerp) or 'w' (lerp)")
+    if mode == "z" and any(k.ws is not None or k.edits or k.mix for k in keys):
+        mode = "w"  # edited latents only exist in w
+    out = []
+    for f in range(frames):
+        pos = f * len(keys) / frames
+        i, t = int(pos), pos - int(pos)
+        a, b = keys[i], keys[(i + 1) % len(keys)]
+        if mode == "z":
+            z = slerp(z_from_seed(a.seed, G.cfg.z_dim), z_from_seed(b.seed, G.cfg.z_dim), t)
+            out.append(G.map(z[None].to(G.w_avg.device), a.psi + (b.psi - a.psi) * t)[0])
+        else:
+            out.append(latent_ws(G, a).lerp(latent_ws(G, b), t))
+    return torch.stack(out)
+
+
+@torch.no_grad()
+def render_loop(
+    G: Generator,
+    keys: Sequence[Latent],
+    frames: int,
+    mode: str = "z",
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    ws = loop_ws(G, keys, frames, mode)
+    chunks = []
+    for start in range(0, frames, 16):
+        chunks.append(render_ws(G, ws[start : start + 16]))
+        if progress:
+            progress(min(start + 16, frames), frames)
+    return np.concatenate(chunks)
+
+
+def write_animation(path: Path | str, frames: np.ndarray, fps: float = 24, scale: int = 1) -> Path:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in ANIMATION_FORMATS:
+        raise ValueError(f"cannot write {path.name}: use .gif, .webp or .mp4")
+    images = [Image.fromarray(f).convert("RGB") for f in frames]
+    if scale > 1:
+        size = (images[0].width * scale, images[0].height * scale)
+        images = [im.resize(size, Image.Resampling.LANCZOS) for im in images]
+    duration = round(1000 / fps)
+
+    def save(tmp: Path) -> None:
+        if suffix == ".mp4":
+            _write_mp4(tmp, images, fps)
+            return
+        fmt = {"format": "GIF"} if suffix == ".gif" else {"format": "WEBP", "quality": 90}
+        images[0].save(
+            tmp, save_all=True, append_images=images[1:], duration=duration, loop=0, **fmt
+        )
+
+    write_atomic(path, save)
+    return path
+
+
+def _write_mp4(path: Path, images: list[Image.Image], fps: float) -> None:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise ValueError(
+            "MP4 needs the optional imageio-ffmpeg package (pip install "
+            "'ganvas[video]'); GIF and WebP work without it"
+        ) from None
+    w, h = images[0].size
+    pad_w, pad_h = w + w % 2, h + h % 2  # H.264 wants even sizes
+    writer = imageio_ffmpeg.write_frames(
+        str(path),
+        (pad_w, pad_h),
+        fps=fps,
+        codec="libx264",
+        pix_fmt_out="yuv420p",
+        output_params=["-f", "mp4"],
+        macro_block_size=1,
+    )
+    writer.send(None)
+    for im in images:
+        if (pad_w, pad_h) != (w, h):
+            canvas = Image.new("RGB", (pad_w, pad_h))
+            canvas.paste(im)
+            im = canvas
+        writer.send(np.ascontiguousarray(np.asarray(im)))
+    writer.close()

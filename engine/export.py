@@ -1,0 +1,161 @@
+"""Exported images carry what made them (like AUTOMATIC1111's `parameters` chunk), so dropping
+one back into Ganvas — or `main.py restore` — renders the very same pixels.
+
+PNG: `ganvas` (JSON) and `parameters` (readable) text chunks. JPEG/WebP: EXIF UserComment.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, PngImagePlugin
+
+from . import __version__
+from .files import write_atomic
+from .latent import Latent
+from .render import tile
+
+RECORD_KEY = "ganvas"
+EXIF_IFD, USER_COMMENT = 0x8769, 0x9286
+FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+class ExportError(ValueError):
+    pass
+
+
+def make_record(model_name: str, model_sha256: str, latent: Latent) -> dict[str, Any]:
+    latent_dict = latent.to_dict()
+    ws = latent_dict.pop("ws")
+    if ws is not None:  # float32 bytes, base64: exact and small enough for EXIF's 64 KiB
+        latent_dict["ws_b64"] = base64.b64encode(np.asarray(ws, "<f4").tobytes()).decode()
+        latent_dict["ws_shape"] = list(np.shape(ws))
+    return {
+        "app": "Ganvas",
+        "version": __version__,
+        "model": {"name": model_name, "sha256": model_sha256},
+        "latent": latent_dict,
+    }
+
+
+def record_latent(record: dict[str, Any]) -> Latent:
+    data = dict(record.get("latent") or {})
+    if "ws_b64" in data:
+        raw = np.frombuffer(base64.b64decode(data.pop("ws_b64")), "<f4")
+        data["ws"] = raw.reshape(data.pop("ws_shape")).tolist()
+    return Latent.from_dict(data)
+
+
+def describe(record: dict[str, Any]) -> str:
+    lat = record["latent"]
+    parts = [f"Model: {record['model']['name']} ({record['model']['sha256'][:12]})"]
+    parts.append("Latent: edited w" if "ws_b64" in lat else f"Seed: {lat['seed']}")
+    parts.append(f"Truncation: {lat['psi']}")
+    if lat.get("mix"):
+        parts.append(f"Style mix: seed {lat['mix']['seed']} on layers {lat['mix']['layers']}")
+    if lat.get("edits"):
+        parts.append(
+            "Edits: "
+            + ", ".join(f"{e['name'] or 'direction'} {e['amount']:+.2f}" for e in lat["edits"])
+        )
+    return ", ".join(parts) + f", Ganvas {record['version']}"
+
+
+def image_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ExportError(f"cannot save {path.name}: use .png, .jpg or .webp")
+    return fmt
+
+
+def upscale(pixels: np.ndarray, factor: int) -> Image.Image:
+    img = Image.fromarray(pixels)
+    if factor == 1:
+        return img
+    return img.resize((img.width * factor, img.height * factor), Image.Resampling.LANCZOS)
+
+
+def save_image(
+    path: Path | str, pixels: np.ndarray, record: dict | None, *, scale: int = 1, quality: int = 95
+) -> Path:
+    """Write pixels (H×W×C uint8) with the record embedded; atomic, never half-written."""
+    path = Path(path)
+    fmt = image_format(path)
+    img = upscale(pixels, scale)
+    if fmt == "JPEG" and img.mode == "RGBA":  # JPEG has no alpha: flatten onto white
+        flat = Image.new("RGB", img.size, (255, 255, 255))
+        flat.paste(img, mask=img.getchannel("A"))
+        img = flat
+    options: dict[str, Any] = {"format": fmt}
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        if record:
+            info.add_text(RECORD_KEY, json.dumps(record))
+            info.add_text("parameters", describe(record))
+        options["pnginfo"] = info
+    else:
+        # WebP is written lossless so an exported image matches its re-render exactly
+        options |= {"lossless": True} if fmt == "WEBP" else {"quality": quality}
+        if record:
+            exif = Image.Exif()
+            payload = json.dumps({RECORD_KEY: record}, ensure_ascii=True).encode()
+            exif.get_ifd(EXIF_IFD)[USER_COMMENT] = b"ASCII\0\0\0" + payload
+            options["exif"] = exif.tobytes()
+    try:
+        write_atomic(path, lambda tmp: img.save(tmp, **options))
+    except OSError as exc:
+        raise ExportError(f"could not write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def read_record(path: Path | str) -> dict[str, Any] | None:
+    """The embedded Ganvas record of an image, or None when it has none."""
+    try:
+        with Image.open(path) as img:
+            text = img.info.get(RECORD_KEY) if img.format == "PNG" else None
+            if text is None:
+                comment = img.getexif().get_ifd(EXIF_IFD).get(USER_COMMENT)
+                if isinstance(comment, bytes):
+                    comment = comment[8:].decode("ascii", "replace")
+                if comment:
+                    text = json.dumps(json.loads(comment.strip("\0 ")).get(RECORD_KEY))
+    except (OSError, ValueError, AttributeError):
+        return None
+    try:
+        record = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+    ok = isinstance(record, dict) and isinstance(record.get("latent"), dict)
+    return record if ok and isinstance(record.get("model"), dict) else None
+
+
+def unique_path(path: Path) -> Path:
+    """`name.png`, else `name (2).png`, … — exports never overwrite silently."""
+    if not path.exists():
+        return path
+    n = 2
+    while (candidate := path.with_name(f"{path.stem} ({n}){path.suffix}")).exists():
+        n += 1
+    return candidate
+
+
+def contact_sheet(
+    images: np.ndarray, cols: int, *, pad: int = 4, labels: list[str] | None = None
+) -> np.ndarray:
+    """A grid of images with optional captions under each cell (a sprite sheet without)."""
+    if not labels:
+        return tile(images, cols=cols, pad=pad)
+    n, h, w, c = images.shape
+    caption = 14
+    cells = np.full((n, h + caption, w, c), 255, np.uint8)
+    cells[:, :h] = images
+    sheet = Image.fromarray(tile(cells, cols=cols, pad=pad))
+    draw = ImageDraw.Draw(sheet)
+    for i, label in enumerate(labels):
+        r, q = divmod(i, cols)
+        draw.text((q * (w + pad) + 2, r * (h + caption + pad) + h + 1), label, fill=(0, 0, 0))
+    return np.asarray(sheet)

@@ -1,0 +1,185 @@
+"""Exports carry their record; restore renders identical pixels; animations; ONNX parity."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine.animation import loop_ws, render_loop, slerp, write_animation
+from engine.export import (
+    ExportError,
+    contact_sheet,
+    make_record,
+    read_record,
+    record_latent,
+    save_image,
+    unique_path,
+)
+from engine.latent import Edit, Latent, StyleMix, latent_ws
+from engine.modelfile import load_model
+from engine.render import render_ws
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_file):
+    return load_model(tiny_model_file)
+
+
+def edited_latent(model) -> Latent:
+    G = model.G
+    vec = torch.randn(G.cfg.w_dim, generator=torch.Generator().manual_seed(1))
+    return Latent(
+        seed=5,
+        psi=0.6,
+        mix=StyleMix(seed=9, layers=[3, 4, 5]),
+        edits=[Edit(vector=vec.tolist(), amount=1.5, start=1, end=4, name="pose")],
+    )
+
+
+def render(model, latent: Latent) -> np.ndarray:
+    return render_ws(model.G, latent_ws(model.G, latent)[None])[0]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp", ".jpg"])
+def test_record_roundtrip_every_format(model, tmp_path, suffix):
+    latent = edited_latent(model)
+    bred = Latent(ws=latent_ws(model.G, latent).tolist(), parents=[1, 2])
+    for lat in (latent, bred):
+        record = make_record(model.name, model.sha256, lat)
+        path = save_image(tmp_path / f"img{suffix}", render(model, lat), record, scale=2)
+        back = read_record(path)
+        assert back["model"] == {"name": model.name, "sha256": model.sha256}
+        assert torch.equal(latent_ws(model.G, record_latent(back)), latent_ws(model.G, lat))
+        assert Image.open(path).size == (32, 32)  # 2× upscale of a 16 px model
+
+
+def test_png_has_readable_parameters(model, tmp_path):
+    record = make_record(model.name, model.sha256, edited_latent(model))
+    path = save_image(tmp_path / "a.png", render(model, edited_latent(model)), record)
+    text = Image.open(path).info["parameters"]
+    assert "Seed: 5" in text and "Truncation: 0.6" in text and "pose +1.50" in text
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_export_restore_identical_pixels(model, tmp_path, suffix):
+    latent = edited_latent(model)
+    pixels = render(model, latent)
+    exported = save_image(
+        tmp_path / f"x{suffix}", pixels, make_record(model.name, model.sha256, latent)
+    )
+    assert np.array_equal(np.asarray(Image.open(exported).convert("RGB")), pixels)
+    out = tmp_path / "restored.png"
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, str(ROOT / "main.py"), "restore", str(exported), "--out", str(out)]
+    done = subprocess.run(
+        [*cmd, "--model", str(model.path)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), pixels)
+    assert read_record(out) == read_record(exported)
+
+
+def test_restore_names_the_missing_model(model, tmp_path):
+    record = make_record("someone else's model", "ab" * 32, Latent(seed=1))
+    path = save_image(tmp_path / "x.png", render(model, Latent(seed=1)), record)
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    cmd = [
+        sys.executable,
+        str(ROOT / "main.py"),
+        "restore",
+        str(path),
+        "--out",
+        str(tmp_path / "o.png"),
+    ]
+    done = subprocess.run(
+        [*cmd, "--model", str(model.path)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 2 and "someone else's model" in done.stderr
+
+
+def test_images_without_record(tmp_path):
+    Image.new("RGB", (8, 8)).save(tmp_path / "plain.png")
+    assert read_record(tmp_path / "plain.png") is None
+    (tmp_path / "junk.png").write_bytes(b"junk")
+    assert read_record(tmp_path / "junk.png") is None
+
+
+def test_failed_write_leaves_no_partial_file(model, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match="could not write"):
+        save_image(blocker / "a.png", render(model, Latent()), None)
+
+    def full_disk(self, fp, *args, **kwargs):
+        Path(fp).write_bytes(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full_disk)
+    with pytest.raises(ExportError, match="No space left"):
+        save_image(tmp_path / "b.png", render(model, Latent()), None)
+    assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_unique_path_never_overwrites(tmp_path):
+    p = tmp_path / "seed.png"
+    assert unique_path(p) == p
+    p.write_text("x")
+    assert unique_path(p).name == "seed (2).png"
+    (tmp_path / "seed (2).png").write_text("x")
+    assert unique_path(p).name == "seed (3).png"
+
+
+def test_contact_sheet_layout():
+    imgs = np.zeros((5, 8, 8, 3), np.uint8)
+    assert contact_sheet(imgs, cols=3, pad=2).shape == (18, 28, 3)
+    assert contact_sheet(imgs, cols=3, pad=2, labels=list("abcde")).shape == (46, 28, 3)
+
+
+def test_slerp_endpoints():
+    a, b = torch.randn(8), torch.randn(8)
+    assert torch.allclose(slerp(a, b, 0), a, atol=1e-6) and torch.allclose(
+        slerp(a, b, 1), b, atol=1e-5
+    )
+
+
+def test_loop_is_seamless_and_writes_every_format(model, tmp_path):
+    keys = [Latent(seed=s, psi=0.7) for s in (1, 2, 3)]
+    ws = loop_ws(model.G, keys, 12)
+    assert torch.allclose(ws[0], latent_ws(model.G, keys[0]), atol=1e-5)
+    assert torch.allclose(ws[4], latent_ws(model.G, keys[1]), atol=1e-5)
+    # the step from the last frame back to the first is no bigger than a normal step
+    steps = (ws.roll(-1, 0) - ws).norm(dim=(1, 2))
+    assert steps[-1] < steps.max() * 1.5
+    frames = render_loop(model.G, keys, 12)
+    assert frames.shape == (12, 16, 16, 3)
+    for suffix in (".gif", ".webp", ".mp4"):
+        path = write_animation(tmp_path / f"loop{suffix}", frames, fps=12, scale=2)
+        assert path.stat().st_size > 0
+        if suffix != ".mp4":
+            assert Image.open(path).n_frames == 12
+            assert Image.open(path).size == (32, 32)
+
+
+def test_onnx_matches_torch(model, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from engine.onnx_export import export_onnx
+
+    path = export_onnx(model.G, tmp_path / "g.onnx")
+    z = torch.randn(3, model.config.z_dim, generator=torch.Generator().manual_seed(0))
+    psi = 0.7
+    expected = model.G(z, psi).numpy()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"z": z.numpy(), "psi": np.array([psi], np.float32)})[0]
+    assert np.abs(got - expected).max() <= 1e-3
+    json.dumps({"onnx_bytes": path.stat().st_size})
