@@ -3,7 +3,7 @@
 import multiprocessing
 import sys
 
-CLI_COMMANDS = {"train", "generate", "info", "restore", "interpolate", "export-onnx"}
+CLI_COMMANDS = {"train", "generate", "info", "restore", "interpolate", "export-onnx", "project"}
 
 
 def main() -> int:

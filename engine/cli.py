@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--scale", type=int, default=1, choices=[1, 2, 4], help="upscale frames")
     a.add_argument("--out", required=True, help="loop.gif, loop.webp or loop.mp4")
 
+    j = sub.add_parser("project", help="find the latent that reproduces an image")
+    j.add_argument("image")
+    j.add_argument("--model", required=True)
+    j.add_argument("--out", required=True, help="the reconstruction, with its latent embedded")
+    j.add_argument("--steps", type=int, default=300)
+    j.add_argument("--crop", choices=["center", "pad", "stretch"], default="center")
+
     o = sub.add_parser("export-onnx", help="export the generator to ONNX")
     o.add_argument("--model", required=True)
     o.add_argument("--out", required=True)
@@ -241,6 +248,31 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_project(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from engine.config import DataConfig
+    from engine.dataset import load_image
+    from engine.export import make_record, save_image
+    from engine.latent import Latent
+    from engine.modelfile import load_model
+    from engine.projection import ProjectionConfig, project
+
+    model = load_model(args.model, with_discriminator=True)
+    res, rgba = model.config.resolution, model.config.img_channels == 4
+    target = load_image(Path(args.image), DataConfig(resolution=res, crop=args.crop, rgba=rgba))
+    cfg = ProjectionConfig(steps=args.steps, preview_every=0)
+    with tqdm(total=args.steps, unit="step") as bar:
+        for event in project(model.G, target, cfg, model.D):
+            if event["kind"] == "progress":
+                bar.update(1)
+                bar.set_postfix(loss=f"{event['loss']:.4f}")
+    latent = Latent(ws=event["ws"].tolist(), psi=1.0)
+    save_image(args.out, event["image"], make_record(model.name, model.sha256, latent))
+    print(f"wrote {args.out}: PSNR {event['psnr']:.2f} dB, SSIM {event['ssim']:.4f}")
+    return 0
+
+
 def cmd_export_onnx(args: argparse.Namespace) -> int:
     from engine.modelfile import load_model
     from engine.onnx_export import export_onnx
@@ -257,6 +289,7 @@ COMMANDS = {
     "restore": cmd_restore,
     "interpolate": cmd_interpolate,
     "export-onnx": cmd_export_onnx,
+    "project": cmd_project,
 }
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:  # torch is imported when a latent is turned into ws, so the GUI can hold
+    import torch  # latents before torch has loaded
 
-from .networks import Generator
-from .render import z_from_seed
+    from .networks import Generator
 
 
 @dataclass
@@ -66,13 +66,23 @@ class Latent:
 
 
 def seed_ws(G: Generator, seed: int, psi: float) -> torch.Tensor:
+    from .render import z_from_seed
+
     z = z_from_seed(seed, G.cfg.z_dim)[None].to(G.w_avg.device)
     return G.map(z, psi)[0]
 
 
-@torch.no_grad()
 def latent_ws(G: Generator, latent: Latent) -> torch.Tensor:
     """→ ws [num_ws, w_dim] on the generator's device."""
+    import torch
+
+    with torch.no_grad():
+        return _latent_ws(G, latent)
+
+
+def _latent_ws(G: Generator, latent: Latent) -> torch.Tensor:
+    import torch
+
     device = G.w_avg.device
     if latent.ws is not None:
         ws = torch.tensor(latent.ws, dtype=torch.float32, device=device)
