@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 TRAIN_HELP = "train (or resume) a GAN on a folder of images"
@@ -152,6 +154,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = _train_config(args)
     _init_distributed()
     rank = int(os.environ.get("RANK", "0"))
+    stop = _stop_on_first_ctrl_c()
     bar = None
     gen = train(cfg)
     try:
@@ -170,14 +173,36 @@ def cmd_train(args: argparse.Namespace) -> int:
                 tqdm.write(f"step {event['step']}: SWD {event['swd_mean']:.2f}")
             elif kind == "done" and rank == 0:
                 tqdm.write(f"done at {event['kimg']:.1f} kimg; model: {event['snapshot']}")
-    except KeyboardInterrupt:
-        gen.close()  # saves a checkpoint; running the same command again resumes
-        print(f"stopped; resume with the same command (run folder {cfg.run_dir})", file=sys.stderr)
-        return 130
+            if stop.is_set():
+                gen.close()  # at a yield, between steps: saves a consistent checkpoint
+                print(
+                    f"stopped and saved; run the same command to resume ({cfg.run_dir})",
+                    file=sys.stderr,
+                )
+                return 130
     finally:
         if bar is not None:
             bar.close()
     return 0
+
+
+def _stop_on_first_ctrl_c() -> threading.Event:
+    """First Ctrl+C: finish the current step, save, exit. Second: quit at once."""
+    stop = threading.Event()
+
+    def handler(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print(
+            "stopping after this step to save a checkpoint (Ctrl+C again to quit without saving)…",
+            file=sys.stderr,
+        )
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+    return stop
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

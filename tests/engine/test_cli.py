@@ -109,3 +109,24 @@ def test_torchrun_two_cpu_ranks_agree(blob_folder, tmp_path):
     progress = [x for x in lines if "img_per_s" in x]
     # global batch is 2 ranks × 4 images: 40 images → 5 steps, logged once by rank 0 only
     assert progress[-1]["step"] == 5 and progress[-1]["kimg"] == 0.04
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resumes(blob_folder, tmp_path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    cmd = [sys.executable, str(ROOT / "main.py"), "train", "--data", str(blob_folder)]
+    cmd += ["--out", str(run), "--kimg", "10", "--log-every", "5", "--checkpoint-every", "1000"]
+    proc = subprocess.Popen([*cmd, *TINY, *QUIET], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    stats = run / "stats.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (stats.exists() and stats.read_text().count("\n") >= 2):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "stopped and saved" in err
+    from engine.checkpoint import load_checkpoint
+
+    last = json.loads(stats.read_text().splitlines()[-1])["step"]
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == last >= 10
