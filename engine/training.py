@@ -91,7 +91,11 @@ class Trainer:
         res = mcfg.resolution
         self.r1_gamma = cfg.r1_gamma if cfg.r1_gamma is not None else 2e-4 * res * res / cfg.batch
         self.amp = autocast_dtype(device, cfg.precision)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp == torch.float16)
+        fp16 = self.amp == torch.float16  # bf16 needs no loss scaling
+        if hasattr(torch.amp, "GradScaler"):
+            self.scaler = torch.amp.GradScaler("cuda", enabled=fp16)
+        else:  # torch < 2.3
+            self.scaler = torch.cuda.amp.GradScaler(enabled=fp16)
         # separate streams of randomness so that previews/metrics never disturb training
         self.data_gen = torch.Generator().manual_seed(cfg.seed * 7919 + self.rank + 1)
         self.dev_gen = torch.Generator(device).manual_seed(cfg.seed * 104729 + self.rank + 1)
