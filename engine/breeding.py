@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 

@@ -16,13 +16,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from .files import write_text_atomic
-from .modelfile import load_model, sha256_of
-from .networks import Generator
+
+if TYPE_CHECKING:  # saved directions are plain data; torch is imported to compute them
+    import torch
+
+    from .networks import Generator
 
 CACHE_VERSION = 1
 DEFAULT_COMPONENTS = 8
@@ -101,6 +102,8 @@ class NamedDirection:
 
 def sample_ws(G: Generator, samples: int, seed: int = 0) -> Iterator[torch.Tensor]:
     """Untruncated w [chunk, w_dim] for `samples` random z, CHUNK at a time (reproducible)."""
+    import torch
+
     gen = torch.Generator().manual_seed(seed)
     done = 0
     while done < samples:
@@ -117,6 +120,8 @@ def principal_components(w: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.T
     Each component's sign is fixed so its largest-magnitude entry is positive, so the same
     samples always give the same directions.
     """
+    import torch
+
     w = w.double()
     centred = w - w.mean(0)
     cov = centred.T @ centred / max(len(w) - 1, 1)
@@ -137,6 +142,8 @@ def compute_directions(
     seed: int = 0,
 ) -> Iterator[dict[str, Any]]:
     """Yield {'step', 'total'} while sampling, then {'directions': Directions}."""
+    import torch
+
     k = min(k, G.cfg.w_dim)
     chunks, done = [], 0
     yield {"step": 0, "total": samples}
@@ -218,6 +225,8 @@ def iter_directions(
     The last dict holds 'directions', 'cached' (read from the cache) and 'path' (the cache
     file, or None when it could not be written anywhere).
     """
+    from .modelfile import load_model, sha256_of
+
     model_path = Path(model_path)
     sha256 = sha256 or sha256_of(model_path)
     cached = read_cached(model_path, sha256, k, samples)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 log = logging.getLogger("ganvas")
 
 SCREENSHOT_TIMEOUT_S = 120.0
+SETTLE_TIMEOUT_S = 20.0  # after the first grid, wait this long at most for the rest
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -47,6 +48,7 @@ class ScreenshotTaker(QObject):
         self._deadline.timeout.connect(self._on_timeout)
         self._deadline.start(int(timeout_s * 1000))
         self._timeout_s = timeout_s
+        self._settle_deadline: float | None = None
 
     def _on_rendered(self, _result) -> None:
         if self.exit_code is None:
@@ -55,6 +57,13 @@ class ScreenshotTaker(QObject):
     def _save(self) -> None:
         if self.exit_code is not None:
             return
+        browser = getattr(self.window, "browser", None)
+        if browser is not None and not browser.is_settled():
+            if self._settle_deadline is None:
+                self._settle_deadline = time.perf_counter() + SETTLE_TIMEOUT_S
+            if time.perf_counter() < self._settle_deadline:
+                QTimer.singleShot(100, self._save)  # directions, preview and thumbnails too
+                return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.window.grab().save(str(self.path)):
             log.info("screenshot saved to %s", self.path)
@@ -125,6 +134,12 @@ def run_app(argv: list[str]) -> int:
         window.grid_rendered.disconnect(first_grid)
 
     window.grid_rendered.connect(first_grid)
+
+    def first_image(_result) -> None:
+        log.info("first image on screen after %.0f ms", _ms(started))
+        window.browser.preview_rendered.disconnect(first_image)
+
+    window.browser.preview_rendered.connect(first_image)
     if taker is not None and missing:
         taker.fail(window.state.message)
     try:

@@ -1,4 +1,5 @@
-"""Browse: the image grid beside a large preview of the selected image and its controls."""
+"""Browse: the seed grid beside a large preview of the current image, its seed, truncation ψ
+and the seed pad."""
 
 from __future__ import annotations
 
@@ -18,12 +19,37 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
+from engine.latent import Latent
+
 from .image_grid import ImageGrid
 from .preview import PreviewView
+from .renderer import latent_key
+from .seed_pad import SeedPad
 from .state import MAX_SEED, PSI_MAX, PSI_MIN, BrowseState, bind
 
 if TYPE_CHECKING:
     from .renderer import RenderResult
+
+
+def describe_latent(latent: Latent) -> str:
+    """A short caption: where the image came from and what was done to it."""
+    if latent.ws is None:
+        parts = [f"Seed {latent.seed}"]
+    elif len(latent.parents) >= 2:
+        parts = [f"Blend of {len(latent.parents)}"]
+    elif latent.parents:
+        parts = ["Child"]
+    else:
+        parts = ["Explicit w"]
+    parts.append(f"ψ {latent.psi:.2f}")
+    if latent.mix is not None:
+        parts.append(f"styles from seed {latent.mix.seed} ({len(latent.mix.layers)} layers)")
+    moved = [e for e in latent.edits if e.amount]
+    if len(moved) == 1:
+        parts.append(f"{moved[0].name or 'direction'} edited")
+    elif moved:
+        parts.append(f"{len(moved)} directions edited")
+    return "  ·  ".join(parts)
 
 
 class BrowsePanel(QWidget):
@@ -33,10 +59,13 @@ class BrowsePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("browsePanel")
         self.state = state
-        self.result: RenderResult | None = None
+        self.result: RenderResult | None = None  # the grid on screen
+        self.preview_result: RenderResult | None = None  # the newest render of the preview
+        self.animating = False  # the interpolation player owns the preview while playing
 
-        self.grid = ImageGrid(len(state.seeds))
+        self.grid = ImageGrid(len(state.seeds), align_top=True)
         self.preview = PreviewView()
+        self.pad = SeedPad()
 
         self.seed_box = QSpinBox()
         self.seed_box.setObjectName("seedBox")
@@ -56,8 +85,9 @@ class BrowsePanel(QWidget):
         self.psi_slider.setSingleStep(0.01)
         self.psi_slider.setPageStep(0.1)
         self.psi_slider.setToolTip(
-            "Truncation ψ: lower values give more typical, safer images; higher values more "
-            "varied and unusual ones (1.0 = no truncation)"
+            "Truncation ψ around the average image: 0 gives the average, lower values more "
+            "typical and safer images, higher ones more varied and unusual (1.0 = none); "
+            "negative values give the 'opposite' image"
         )
 
         self._build_layout()
@@ -72,8 +102,12 @@ class BrowsePanel(QWidget):
         seed_label.setToolTip(self.seed_box.toolTip())
         psi_label = QLabel("Truncation ψ")
         psi_label.setToolTip(self.psi_slider.toolTip())
+        pad_label = QLabel("Seed pad")
+        pad_label.setToolTip(self.pad.toolTip())
+        pad_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         controls.addRow(seed_label, self.seed_box)
         controls.addRow(psi_label, self.psi_slider)
+        controls.addRow(pad_label, self.pad)
 
         rule = QFrame()
         rule.setObjectName("rule")
@@ -81,15 +115,15 @@ class BrowsePanel(QWidget):
 
         side = QVBoxLayout()
         side.setSpacing(10)
-        side.addWidget(self.preview, 1)
+        side.addWidget(self.preview)
         side.addWidget(rule)
-        side.addLayout(controls)
+        side.addLayout(controls, 1)  # the seed pad takes the height the preview leaves
 
         row = QHBoxLayout(self)
         row.setContentsMargins(16, 16, 16, 16)
         row.setSpacing(20)
         row.addWidget(self.grid, 3)
-        row.addLayout(side, 2)
+        row.addLayout(side, 3)
 
     def _bind(self) -> None:
         s = self.state
@@ -97,29 +131,28 @@ class BrowsePanel(QWidget):
         bind(s, "psi", self.psi_slider)
         self.grid.cell_clicked.connect(lambda index: setattr(s, "selected", index))
         s.seeds_changed.connect(self._show_seeds)
-        s.selected_changed.connect(self._show_selection)
+        s.selected_changed.connect(self.grid.set_selected)
         s.message_changed.connect(self.preview.set_message)
-        for signal in (s.seeds_changed, s.selected_changed, s.psi_changed, s.model_changed):
+        s.current_changed.connect(self.refresh_preview)
+        s.pad_changed.connect(self.pad.set_position)
+        for signal in (s.current_changed, s.model_changed):
             signal.connect(self._show_caption)
         s.model_changed.connect(self._enable_controls)
         self._enable_controls()
         self._show_seeds(s.seeds)
-        self._show_selection(s.selected)
+        self.grid.set_selected(s.selected)
         self.preview.set_message(s.message)
+        self.pad.set_position(s.pad)
         self._show_caption()
 
     def _enable_controls(self, *_: object) -> None:
         has_model = self.state.model is not None
-        self.seed_box.setEnabled(has_model)
-        self.psi_slider.setEnabled(has_model)
+        for widget in (self.seed_box, self.psi_slider, self.pad):
+            widget.setEnabled(has_model)
 
     def _show_seeds(self, seeds: tuple[int, ...]) -> None:
         for cell, seed in zip(self.grid.cells, seeds, strict=True):
             cell.set_seed(seed)
-
-    def _show_selection(self, index: int) -> None:
-        self.grid.set_selected(index)
-        self.preview.set_image(self.cell_image(index))
 
     def _show_caption(self, *_: object) -> None:
         s = self.state
@@ -127,14 +160,47 @@ class BrowsePanel(QWidget):
             self.preview.set_caption("")
             return
         res = s.model.resolution
-        self.preview.set_caption(f"Seed {s.selected_seed}  ·  ψ {s.psi:.2f}  ·  {res}×{res} px")
+        self.preview.set_caption(f"{describe_latent(s.current)}  ·  {res}×{res} px")
 
     def cell_image(self, index: int) -> QImage | None:
         return self.result.images[index] if self.result is not None else None
 
     def show_result(self, result: RenderResult | None) -> None:
-        """Paint a render (or clear the images with None)."""
+        """Paint a grid render (or clear the images with None)."""
         self.result = result
         for cell in self.grid.cells:
             cell.set_image(self.cell_image(cell.index))
-        self.preview.set_image(self.cell_image(self.state.selected))
+        if result is None:
+            self.preview_result = None
+            self.preview.set_image(None)
+        self.refresh_preview()
+
+    def show_preview_result(self, result: RenderResult) -> None:
+        """Paint a render of the preview channel: the newest one always shows (mid-drag too)."""
+        self.preview_result = result
+        if not self.animating and result.images:
+            self.preview.set_image(result.images[0])
+
+    def shows_current(self) -> bool:
+        """The preview's pixels are exactly the current image's."""
+        r = self.preview_result
+        return bool(r and r.latents) and latent_key(r.latents[0]) == latent_key(self.state.current)
+
+    def current_image(self) -> QImage | None:
+        """The current image's pixels, if rendered already (preview or grid)."""
+        if self.shows_current():
+            return self.preview_result.images[0]
+        current = self.state.current
+        if self.result is not None and current.ws is None:  # a grid cell may show it
+            for latent, image in zip(self.result.latents, self.result.images, strict=True):
+                if latent == current:
+                    return image
+        return None
+
+    def refresh_preview(self, *_: object) -> None:
+        """Show the current image when its pixels are known (else keep the last frame)."""
+        if self.animating:
+            return
+        image = self.current_image()
+        if image is not None:
+            self.preview.set_image(image)

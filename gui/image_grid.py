@@ -1,9 +1,20 @@
-"""The 4×4 grid of generated images: square cells, click or arrow keys to select."""
+"""Grids of generated images (the 4×4 seed grid, children, strips): square cells, click or
+arrow keys to select, right-click for a context menu."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 GRID_COLUMNS = 4
@@ -13,22 +24,26 @@ CELL_GAP = 8
 CELL_BACKGROUND = QColor("#23272e")
 CELL_BORDER = QColor("#2f343c")
 HOVER_BORDER = QColor("#5a6270")
+MARK_BORDER = QColor("#8a7a4a")
 ACCENT = QColor("#5b9cf5")
 LABEL_BACKGROUND = QColor(0, 0, 0, 150)
 LABEL_TEXT = QColor("#e6e8eb")
 
 
 class ImageCell(QWidget):
-    """One image with its seed in a small label; highlighted when selected."""
+    """One image with a small label (its seed, usually); highlighted when selected."""
 
     clicked = Signal(int)
+    context_requested = Signal(int, QPoint)  # index, global position
 
     def __init__(self, index: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.index = index
         self.seed: int | None = None
+        self.label = ""
         self.image: QImage | None = None
         self.selected = False
+        self.marked = False  # a quieter highlight (e.g. keyframes in a strip)
         self._hovered = False
         self.setObjectName(f"imageCell{index}")
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
@@ -38,8 +53,25 @@ class ImageCell(QWidget):
     def set_seed(self, seed: int) -> None:
         if seed != self.seed:
             self.seed = seed
-            self.setToolTip(f"Seed {seed}: click to show it large and edit its seed")
+            self.label = str(seed)
+            self.setToolTip(
+                f"Seed {seed}: click to show it large and edit it; right-click for more"
+            )
             self.update()
+
+    def set_label(self, label: str, tooltip: str = "") -> None:
+        self.label = label
+        if tooltip:
+            self.setToolTip(tooltip)
+        self.update()
+
+    def set_marked(self, marked: bool) -> None:
+        if marked != self.marked:
+            self.marked = marked
+            self.update()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self.context_requested.emit(self.index, event.globalPos())
 
     def set_image(self, image: QImage | None) -> None:
         self.image = image
@@ -81,21 +113,23 @@ class ImageCell(QWidget):
             pen, width = QPen(ACCENT, 3), 3
         elif self._hovered:
             pen, width = QPen(HOVER_BORDER, 2), 2
+        elif self.marked:
+            pen, width = QPen(MARK_BORDER, 2), 2
         else:
             pen, width = QPen(CELL_BORDER, 1), 1
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         half = width / 2
         p.drawRoundedRect(QRectF(self.rect()).adjusted(half, half, -half, -half), 6, 6)
-        if self.seed is not None:
-            self._paint_seed_label(p, inner)
+        if self.label:
+            self._paint_label(p, inner)
         p.end()
 
-    def _paint_seed_label(self, p: QPainter, inner: QRect) -> None:
+    def _paint_label(self, p: QPainter, inner: QRect) -> None:
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF() - 1.5, 7.0))
         p.setFont(font)
-        text = str(self.seed)
+        text = self.label
         metrics = p.fontMetrics()
         w, h = metrics.horizontalAdvance(text) + 10, metrics.height() + 2
         if w > inner.width() - 4:
@@ -109,25 +143,47 @@ class ImageCell(QWidget):
 
 
 class ImageGrid(QWidget):
-    """Lays its cells out as a centred square that fills the space it is given."""
+    """Lays its cells out (`columns` wide) as large as fits, centred in its space."""
 
     cell_clicked = Signal(int)
+    cell_context = Signal(int, QPoint)  # index, global position (right-click)
 
-    def __init__(self, count: int = 16, parent: QWidget | None = None):
+    def __init__(
+        self,
+        count: int = 16,
+        parent: QWidget | None = None,
+        *,
+        columns: int = GRID_COLUMNS,
+        gap: int = CELL_GAP,
+        object_name: str = "imageGrid",
+        align_top: bool = False,
+    ):
         super().__init__(parent)
-        self.setObjectName("imageGrid")
-        self.cells = [ImageCell(i, self) for i in range(count)]
-        for cell in self.cells:
-            cell.clicked.connect(self._on_cell_clicked)
+        self.setObjectName(object_name)
+        self.columns, self.gap, self.align_top = columns, gap, align_top
+        self.cells: list[ImageCell] = []
+        self.set_count(count)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("Generated images: click one (or use the arrow keys) to select it")
+
+    def set_count(self, count: int) -> None:
+        """Show `count` cells (new ones empty)."""
+        while len(self.cells) > count:
+            self.cells.pop().deleteLater()
+        while len(self.cells) < count:
+            cell = ImageCell(len(self.cells), self)
+            cell.clicked.connect(self._on_cell_clicked)
+            cell.context_requested.connect(self.cell_context)
+            cell.show()
+            self.cells.append(cell)
+        self._layout_cells()
 
     def sizeHint(self) -> QSize:
         return QSize(640, 640)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(260, 260)
+        return QSize(260, 260) if len(self.cells) >= 16 else QSize(120, 40)
 
     def _on_cell_clicked(self, index: int) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
@@ -145,22 +201,29 @@ class ImageGrid(QWidget):
         self._layout_cells()
 
     def _layout_cells(self) -> None:
-        rows = (len(self.cells) + GRID_COLUMNS - 1) // GRID_COLUMNS
-        side = min(self.width(), self.height())
-        cell = max((side - CELL_GAP * (GRID_COLUMNS - 1)) // GRID_COLUMNS, 1)
-        used_w = cell * GRID_COLUMNS + CELL_GAP * (GRID_COLUMNS - 1)
-        used_h = cell * rows + CELL_GAP * (rows - 1)
+        if not self.cells:
+            return
+        cols, gap = self.columns, self.gap
+        rows = (len(self.cells) + cols - 1) // cols
+        cell = min(
+            (self.width() - gap * (cols - 1)) // cols, (self.height() - gap * (rows - 1)) // rows
+        )
+        cell = max(cell, 1)
+        used_w = cell * cols + gap * (cols - 1)
+        used_h = cell * rows + gap * (rows - 1)
         x0, y0 = (self.width() - used_w) // 2, (self.height() - used_h) // 2
+        if self.align_top:
+            y0 = 0
         for c in self.cells:
-            r, q = divmod(c.index, GRID_COLUMNS)
-            c.setGeometry(x0 + q * (cell + CELL_GAP), y0 + r * (cell + CELL_GAP), cell, cell)
+            r, q = divmod(c.index, cols)
+            c.setGeometry(x0 + q * (cell + gap), y0 + r * (cell + gap), cell, cell)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         moves = {
             Qt.Key.Key_Left: -1,
             Qt.Key.Key_Right: 1,
-            Qt.Key.Key_Up: -GRID_COLUMNS,
-            Qt.Key.Key_Down: GRID_COLUMNS,
+            Qt.Key.Key_Up: -self.columns,
+            Qt.Key.Key_Down: self.columns,
         }
         step = moves.get(Qt.Key(event.key()))
         if step is None:

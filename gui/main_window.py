@@ -14,9 +14,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QToolBar, QWidget
 
 from .browse_panel import BrowsePanel
+from .browser import install_browser
 from .errors import ErrorReporter
+from .export_actions import dropped_image, install_exports
+from .preference import install_preferences
 from .renderer import Renderer, RenderRequest, RenderResult
 from .state import BrowseState, ModelInfo, ModelStatus
+from .train_dock import dropped_folder, install_train_dock, show_folder
 
 log = logging.getLogger("ganvas")
 
@@ -55,7 +59,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Ganvas")
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
-        self.resize(1200, 800)
+        self.resize(1440, 900)
 
         self.browse = BrowsePanel(self.state)
         self.setCentralWidget(self.browse)
@@ -63,6 +67,10 @@ class MainWindow(QMainWindow):
         self._create_menus_and_toolbar()
         self._create_status_bar()
         self._connect()
+        self.train_panel = install_train_dock(self)  # Train dock + menu (gui/train_dock.py)
+        self.browser = install_browser(self)  # latent browser docks + menus (gui/browser.py)
+        self.exports = install_exports(self)  # export, open image, projection (gui/export_*.py)
+        self.preferences = install_preferences(self)  # thumbs up/down, Likes dock
 
     # --- construction -------------------------------------------------------------------
 
@@ -119,7 +127,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         s, r = self.state, self.renderer
-        for signal in (s.seeds_changed, s.psi_changed, s.model_changed):
+        for signal in (s.seeds_changed, s.psi_changed, s.model_changed, s.grid_edits_changed):
             signal.connect(self.request_render)
         s.model_changed.connect(self._show_model_label)
         s.status_changed.connect(self._show_model_label)
@@ -183,9 +191,11 @@ class MainWindow(QMainWindow):
 
     def request_render(self, *_: object) -> None:
         if self.state.model is not None:
-            self.renderer.request(RenderRequest(self.state.seeds, self.state.psi))
+            self.renderer.request(RenderRequest(self.state.grid_latents(), "grid"))
 
     def _on_result(self, result: RenderResult) -> None:
+        if result.channel != "grid":
+            return  # the browser's channels (preview, thumbnails): gui/browser.py
         self.browse.show_result(result)
         self.state.render_ms = result.elapsed_ms
         self._last_computed = result.computed
@@ -233,13 +243,27 @@ class MainWindow(QMainWindow):
         return None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_model(event) is not None:
+        if (
+            self._dropped_model(event) is not None
+            or dropped_folder(event) is not None
+            or dropped_image(event) is not None
+        ):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
         path = self._dropped_model(event)
+        folder = dropped_folder(event) if path is None else None
+        if folder is not None:  # a folder of images: set up a training run on it
+            event.acceptProposedAction()
+            show_folder(self, folder)
+            return
+        image = dropped_image(event) if path is None else None
+        if image is not None:  # an exported image: its latent; any other: projection
+            event.acceptProposedAction()
+            self.exports.open_image(image)
+            return
         if path is None:
             event.ignore()
             return
@@ -247,5 +271,11 @@ class MainWindow(QMainWindow):
         self.open_model(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.train_panel.close_ok(self.close):  # asks, stops and saves, closes later
+            event.ignore()
+            return
+        self.browser.shutdown()
+        self.exports.shutdown()
+        self.preferences.shutdown()
         self.renderer.close()
         super().closeEvent(event)

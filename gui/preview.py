@@ -29,6 +29,13 @@ class PreviewView(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(480, 520)
 
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """A square image plus its caption: no empty band below it."""
+        return width + self.fontMetrics().height() + CAPTION_GAP
+
     def set_image(self, image: QImage | None) -> None:
         self.image = image
         self.update()

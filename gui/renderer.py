@@ -1,10 +1,13 @@
 """Model loading and rendering on a background thread; the UI thread never waits on torch.
 
-The latest request wins: a request replaces any that has not started yet, so dragging the
-truncation slider renders as fast as the worker can and never queues up a backlog. Every
-request carries a stamp and every result the model generation it was made with; results
-older than what is on screen, or made with a model that has since been replaced, are dropped
-(as StyleGAN3's visualizer AsyncRenderer does with its stamp).
+A request is a list of `Latent`s (or breeding recipes that the worker resolves into latents,
+engine.breeding) on a named channel: "grid", "preview", "children", "strip", … Per channel the
+latest request wins: it replaces any on that channel that has not started yet, so dragging a
+slider renders as fast as the worker can and never queues up a backlog, while the other
+channels keep their place. Every request carries a stamp and every result the model
+generation it was made with; results older than what that channel shows, or made with a
+model that has since been replaced, are dropped (as StyleGAN3's visualizer AsyncRenderer does
+with its stamp).
 
 torch and the engine are imported lazily inside the worker, so importing this module (and
 so showing the window) stays fast.
@@ -26,26 +29,37 @@ import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
+from engine.latent import Latent  # plain data, no torch
+
 from .errors import plain_message
 from .images import array_to_qimage
 from .state import ModelInfo
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Hashable, Sequence
 
     import numpy as np
 
+    from engine.breeding import Recipe
+
 log = logging.getLogger("ganvas")
 
-CACHE_IMAGES = 512  # rendered (seed, psi) images kept per model, least recently used dropped
+CACHE_IMAGES = 512  # rendered images kept per model, least recently used dropped
+# the image being edited first, then the grid; others (thumbnails) wait for both
+CHANNEL_PRIORITY = {"preview": 0, "grid": 1}
 
 
 @dataclass(frozen=True)
 class RenderRequest:
-    """Everything the worker needs to render the grid: plain, JSON-serialisable data."""
+    """Everything the worker needs: latents and/or recipes (plain, JSON-serialisable data)
+    and the channel whose latest request wins."""
 
-    seeds: tuple[int, ...]
-    psi: float
+    items: tuple[Latent | Recipe, ...]
+    channel: str = "grid"
+
+    @classmethod
+    def for_seeds(cls, seeds: Sequence[int], psi: float, channel: str = "grid") -> RenderRequest:
+        return cls(tuple(Latent(seed=int(s), psi=float(psi)) for s in seeds), channel)
 
 
 @dataclass(frozen=True)
@@ -53,10 +67,25 @@ class RenderResult:
     stamp: int  # the request it answers
     generation: int  # which loaded model made it
     request: RenderRequest
-    arrays: np.ndarray  # [N, H, W, C] uint8, one per seed
+    latents: tuple[Latent, ...]  # what was rendered (recipes resolved), one per image
+    arrays: np.ndarray  # [N, H, W, C] uint8
     images: tuple[QImage, ...]  # the same pixels, ready to paint
-    elapsed_ms: float  # synthesis + conversion, on the worker
+    elapsed_ms: float  # resolve + synthesis + conversion, on the worker
     computed: int  # how many images were synthesised (the rest came from the cache)
+
+    @property
+    def channel(self) -> str:
+        return self.request.channel
+
+
+def latent_key(latent: Latent) -> Hashable:
+    """What decides a latent's pixels, hashable: the cache key (parents do not matter)."""
+    ws = None if latent.ws is None else tuple(tuple(row) for row in latent.ws)
+    mix = None if latent.mix is None else (latent.mix.seed, tuple(latent.mix.layers))
+    edits = tuple((tuple(e.vector), e.amount, e.start, e.end) for e in latent.edits)
+    seed = latent.seed if ws is None else None
+    psi = latent.psi if ws is None or mix is not None else None
+    return (seed, psi, ws, mix, edits)
 
 
 def describe_model(loaded: Any) -> ModelInfo:
@@ -88,7 +117,7 @@ class _EngineWorker(QObject):
         self._device = device
         self._model: Any = None  # engine.modelfile.LoadedModel
         self._generation = 0
-        self._cache: OrderedDict[tuple[int, float], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[Hashable, np.ndarray] = OrderedDict()
 
     @Slot(str)
     def load(self, path: str) -> None:
@@ -115,7 +144,7 @@ class _EngineWorker(QObject):
         stamp, request = job
         start = time.perf_counter()
         try:
-            arrays, computed = self._render(request)
+            latents, arrays, computed = self._render(request)
             images = tuple(array_to_qimage(a) for a in arrays)
         except Exception as exc:
             details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -123,25 +152,35 @@ class _EngineWorker(QObject):
             return
         elapsed = (time.perf_counter() - start) * 1000
         self.rendered.emit(
-            RenderResult(stamp, self._generation, request, arrays, images, elapsed, computed)
+            RenderResult(
+                stamp, self._generation, request, latents, arrays, images, elapsed, computed
+            )
         )
 
-    def _render(self, request: RenderRequest) -> tuple[np.ndarray, int]:
+    def _render(self, request: RenderRequest) -> tuple[tuple[Latent, ...], np.ndarray, int]:
         import numpy as np
+        import torch
 
-        from engine.render import render_seeds
+        from engine.breeding import resolve
+        from engine.latent import latent_ws
+        from engine.render import render_ws
 
-        psi = request.psi
-        missing = [s for s in dict.fromkeys(request.seeds) if (s, psi) not in self._cache]
-        if missing:
-            for seed, image in zip(missing, render_seeds(self._model.G, missing, psi), strict=True):
-                self._cache[(seed, psi)] = image
-        for seed in request.seeds:
-            self._cache.move_to_end((seed, psi))
-        out = np.stack([self._cache[(s, psi)] for s in request.seeds])
+        G = self._model.G
+        with torch.no_grad():
+            latents = tuple(lat for item in request.items for lat in resolve(G, item))
+            keys = [latent_key(lat) for lat in latents]
+            missing = {k: lat for k, lat in zip(keys, latents) if k not in self._cache}
+            if missing:
+                ws = torch.stack([latent_ws(G, lat) for lat in missing.values()])
+                for key, image in zip(missing, render_ws(G, ws), strict=True):
+                    self._cache[key] = image
+        for key in keys:
+            self._cache.move_to_end(key)
+        res, ch = G.cfg.resolution, G.cfg.img_channels
+        out = np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, res, res, ch))
         while len(self._cache) > CACHE_IMAGES:
             self._cache.popitem(last=False)
-        return out, len(missing)
+        return latents, out.astype(np.uint8, copy=False), len(missing)
 
 
 _live_threads: set[QThread] = set()
@@ -178,9 +217,11 @@ class Renderer(QObject):
     def __init__(self, parent: QObject | None = None, *, device: str = "cpu"):
         super().__init__(parent)
         self._lock = threading.Lock()
-        self._pending: tuple[int, RenderRequest] | None = None
-        self.latest_stamp = 0  # the newest request made
-        self.shown_stamp = 0  # the newest result passed on
+        # channel → (stamp, request) not yet started; oldest first
+        self._pending: OrderedDict[str, tuple[int, RenderRequest]] = OrderedDict()
+        self.latest_stamp = 0  # the newest request made (on any channel)
+        self.latest: dict[str, int] = {}  # per channel: the newest request made
+        self.shown: dict[str, int] = {}  # per channel: the newest result passed on
         self.dropped = 0  # stale results not passed on
         self.generation = 0  # the model generation results must match
         self._loads_in_flight = 0
@@ -212,24 +253,47 @@ class Renderer(QObject):
         self._loads_in_flight += 1
         self._load_requested.emit(str(path))
 
+    @property
+    def shown_stamp(self) -> int:
+        """The newest result passed on, on any channel."""
+        return max(self.shown.values(), default=0)
+
     def request(self, request: RenderRequest) -> int:
-        """Ask for a render; replaces any request not yet started. Returns its stamp."""
+        """Ask for a render; replaces any request on its channel not yet started.
+
+        Returns its stamp."""
         self.latest_stamp += 1
+        self.latest[request.channel] = self.latest_stamp
         with self._lock:
-            self._pending = (self.latest_stamp, request)
+            self._pending.pop(request.channel, None)
+            self._pending[request.channel] = (self.latest_stamp, request)
         self._wake.emit()
         return self.latest_stamp
+
+    @property
+    def idle(self) -> bool:
+        """Every channel shows its newest request (nothing pending or in progress)."""
+        return all(self.shown.get(c, 0) >= stamp for c, stamp in self.latest.items())
+
+    def is_latest(self, result: RenderResult) -> bool:
+        """No newer request has been made on the result's channel."""
+        return result.stamp == self.latest.get(result.channel)
 
     def close(self, timeout_ms: int = 30_000) -> None:
         """Stop the render thread (after the job in progress, if any, finishes)."""
         with self._lock:
-            self._pending = None
+            self._pending.clear()
         _stop_thread(self._thread, timeout_ms)
 
     def _take_pending(self) -> tuple[int, RenderRequest] | None:
+        """The next job: the preview, then the grid, then the rest (thumbnails), oldest first."""
         with self._lock:
-            job, self._pending = self._pending, None
-        return job
+            if not self._pending:
+                return None
+            channel = min(
+                self._pending, key=lambda c: (CHANNEL_PRIORITY.get(c, 2), self._pending[c][0])
+            )
+            return self._pending.pop(channel)
 
     @Slot(int, object)
     def _on_loaded(self, generation: int, info: ModelInfo) -> None:
@@ -244,8 +308,9 @@ class Renderer(QObject):
 
     @Slot(object)
     def _on_rendered(self, result: RenderResult) -> None:
-        if result.generation != self.generation or result.stamp <= self.shown_stamp:
+        shown = self.shown.get(result.channel, 0)
+        if result.generation != self.generation or result.stamp <= shown:
             self.dropped += 1
             return
-        self.shown_stamp = result.stamp
+        self.shown[result.channel] = result.stamp
         self.result_ready.emit(result)

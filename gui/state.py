@@ -16,10 +16,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.latent import Latent  # plain data: importing it does not import torch
+
 GRID_SIZE = 16
 MAX_SEED = 2**31 - 1
 DEFAULT_PSI = 0.7
-PSI_MIN, PSI_MAX = 0.0, 2.0
+PSI_MIN, PSI_MAX = -1.0, 2.0
 
 
 class ModelStatus(str, Enum):
@@ -110,8 +112,20 @@ def _clean_psi(_obj: BrowseState, psi: float) -> float:
     return round(min(max(float(psi), PSI_MIN), PSI_MAX), 3)
 
 
+def _clean_latent(_obj: BrowseState, latent: Latent) -> Latent:
+    if not isinstance(latent, Latent):
+        raise TypeError(f"the current image must be a Latent, not {type(latent).__name__}")
+    return latent
+
+
+def _clean_point(_obj: BrowseState, point: Sequence[float]) -> tuple[float, float]:
+    x, y = point
+    return (float(x), float(y))
+
+
 class BrowseState(QObject):
-    """What the Browse view shows: 16 seeds, the selected cell, truncation ψ, the model."""
+    """What the Browse view shows: 16 seeds, the selected cell, truncation ψ, the model,
+    and the current image — a `Latent` that the preview, the panels and the history share."""
 
     seeds_changed = Signal(object)  # tuple[int, ...]
     selected_changed = Signal(int)
@@ -121,6 +135,9 @@ class BrowseState(QObject):
     status_changed = Signal(object)  # ModelStatus
     message_changed = Signal(str)  # shown where the images would be (loading, no model)
     render_ms_changed = Signal(object)  # float | None
+    current_changed = Signal(object)  # Latent: the image in the preview, being edited
+    pad_changed = Signal(object)  # (x, y): where the seed pad is, in lattice units
+    grid_edits_changed = Signal(object)  # tuple[Edit, ...]: applied to every grid image
 
     seeds = Property(tuple(range(GRID_SIZE)), _clean_seeds)
     selected = Property(0, _clean_index)
@@ -129,6 +146,10 @@ class BrowseState(QObject):
     status = Property(ModelStatus.NONE)
     message = Property("")
     render_ms = Property(None)
+    current = Property(Latent(seed=0, psi=DEFAULT_PSI), _clean_latent)
+    pad = Property((0.0, 0.0), _clean_point)
+    # edits every grid cell carries ("More like this" pushes samples along the liked direction)
+    grid_edits = Property((), lambda _obj, edits: tuple(edits))
 
     def __init__(self, parent: QObject | None = None, rng: random.Random | None = None):
         super().__init__(parent)
@@ -149,6 +170,13 @@ class BrowseState(QObject):
         seeds = list(self.seeds)
         seeds[index] = seed
         self.seeds = seeds
+
+    def cell_latent(self, index: int) -> Latent:
+        """The image grid cell `index` shows: its seed at ψ, plus the grid's edits."""
+        return Latent(seed=self.seeds[index], psi=self.psi, edits=list(self.grid_edits))
+
+    def grid_latents(self) -> tuple[Latent, ...]:
+        return tuple(self.cell_latent(i) for i in range(len(self.seeds)))
 
     def new_seeds(self) -> None:
         """Replace all 16 seeds with fresh random ones (distinct)."""

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from helpers import make_blob_images, tiny_train_config
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("GANVAS_CONFIG_DIR", "")  # tests point this at tmp dirs themselves
+# never read or write the real user folders from tests (favourites, caches, runs)
+_scratch = Path(tempfile.mkdtemp(prefix="ganvas-tests-"))
+os.environ.setdefault("GANVAS_DATA_DIR", str(_scratch / "data"))
+os.environ.setdefault("GANVAS_CACHE_DIR", str(_scratch / "cache"))
 
 
 @pytest.fixture

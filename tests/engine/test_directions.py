@@ -18,10 +18,10 @@ from engine.breeding import (
     Retruncate,
     SeedBlend,
     crossbreed_choice,
+    latent_id,
     lattice_point,
     lattice_seed,
     lattice_seeds,
-    latent_id,
     layer_groups,
     resolve,
 )
@@ -34,8 +34,9 @@ from engine.networks import Generator
 @pytest.fixture(scope="module")
 def G() -> Generator:
     torch.manual_seed(0)
-    cfg = ModelConfig(resolution=16, z_dim=32, w_dim=32, mapping_layers=2, channel_base=256,
-                      channel_max=32)
+    cfg = ModelConfig(
+        resolution=16, z_dim=32, w_dim=32, mapping_layers=2, channel_base=256, channel_max=32
+    )
     g = Generator(cfg).eval().requires_grad_(False)
     g.mapping.w_avg.copy_(g.mapping(torch.randn(512, cfg.z_dim)).mean(0))
     return g
@@ -88,7 +89,7 @@ def test_directions_are_cached_beside_the_model_and_read_back(model_file, monkey
     def no_compute(*_a, **_k):
         raise AssertionError("the second open must read the cache")
 
-    monkeypatch.setattr(dirs, "compute_directions", no_compute)
+    monkeypatch.setattr(dirs, "compute_directions", no_compute)  # would recompute
     events, second = last(dirs.iter_directions(model_file, k=4, samples=2000))
     assert len(events) == 1 and second["cached"] is True
     assert second["directions"].vectors == first["directions"].vectors
@@ -126,7 +127,10 @@ def test_a_changed_model_is_not_served_a_stale_cache(model_file, G):
 def test_named_directions_round_trip(tmp_path):
     path = tmp_path / "data" / "directions.json"
     assert dirs.load_named_directions(path) == []
-    saved = [dirs.NamedDirection("smile", [0.6, 0.8], 1.5, 2, 4), dirs.NamedDirection("x", [1, 0], 2)]
+    saved = [
+        dirs.NamedDirection("smile", [0.6, 0.8], 1.5, 2, 4),
+        dirs.NamedDirection("x", [1, 0], 2),
+    ]
     dirs.save_named_directions(path, saved)
     assert dirs.load_named_directions(path) == saved
     path.write_text("{broken")

@@ -1,0 +1,501 @@
+"""Preference feedback: thumbs up / down on any image, a learned "what I like" direction, and
+a grid of samples pushed along it ("More like this").
+
+Labels are kept per model (by SHA-256) next to the favourites, in
+`<data dir>/models/<sha256>/preferences.json` (gui.library.data_dir; `$GANVAS_DATA_DIR`
+overrides it), written atomically. Once there are `MIN_EACH` of each, the direction is fitted
+on a worker (engine.preference.fit_preference on each image's mean w) with its
+cross-validated accuracy. "More like this" sets the grid's edits (BrowseState.grid_edits) to
+that direction × strength, so every grid cell then holds its seed pushed along it; "Surprise
+me" clears them and draws new seeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMenu
+
+from engine.breeding import latent_id
+from engine.files import write_text_atomic
+from engine.latent import Edit, Latent
+
+from .export_jobs import ModelRef, job_model
+from .export_runner import Job, JobRunner
+from .library import data_dir
+from .preference_panel import PreferencePanel
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+log = logging.getLogger("ganvas")
+
+PREFERENCES_VERSION = 1
+MIN_EACH = 3  # as engine.preference.MIN_EACH (not imported: that would import torch)
+LIKE, DISLIKE = 1, -1
+PUSH_NAME = "More like this"
+FIT_DELAY_MS = 300
+
+
+@dataclass(frozen=True)
+class PreferenceFit:
+    """A fitted direction (unit vector in w), its spread over typical images (one slider
+    unit), and how well it predicts held-out labels."""
+
+    direction: tuple[float, ...]
+    std: float
+    accuracy: float | None
+    likes: int
+    dislikes: int
+
+
+class PreferenceStore(QObject):
+    """Thumbs-up / thumbs-down labels of the open model's images."""
+
+    changed = Signal()
+    failed = Signal(str, str)  # plain message, details
+
+    def __init__(self, root: Path | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.root = root if root is not None else data_dir()
+        self.sha256: str | None = None
+        self.model_name = ""
+        self.labels: dict[int, tuple[Latent, int]] = {}  # latent id → (latent, ±1)
+
+    @property
+    def path(self) -> Path:
+        if self.sha256 is None:
+            raise RuntimeError("no model is open")
+        return self.root / "models" / self.sha256 / "preferences.json"
+
+    def open(self, sha256: str | None, model_name: str = "") -> None:
+        self.sha256, self.model_name, self.labels = sha256, model_name, {}
+        if sha256 is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                for entry in data.get("labels", []):
+                    latent = Latent.from_dict(entry["latent"])
+                    value = LIKE if int(entry["label"]) > 0 else DISLIKE
+                    self.labels[latent_id(latent)] = (latent, value)
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                self._set_aside(exc)
+        self.changed.emit()
+
+    def _set_aside(self, exc: Exception) -> None:
+        path = self.path
+        aside = path.with_name(path.name + ".damaged")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            aside = path
+        self.labels = {}
+        self.failed.emit(
+            f"Your ratings for this model could not be read, so they start empty. The old "
+            f"file was kept as {aside.name}.",
+            f"{path}: {exc}",
+        )
+
+    def save(self) -> None:
+        if self.sha256 is None:
+            return
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        payload = {
+            "version": PREFERENCES_VERSION,
+            "model": {"name": self.model_name, "sha256": self.sha256},
+            "saved": now,
+            "labels": [
+                {"latent": latent.to_dict(), "label": value}
+                for latent, value in self.labels.values()
+            ],
+        }
+        try:
+            write_text_atomic(self.path, json.dumps(payload))
+        except OSError as exc:
+            self.failed.emit(f"Could not save your ratings: {exc.strerror or exc}", str(exc))
+
+    def label(self, latent: Latent) -> int:
+        entry = self.labels.get(latent_id(latent))
+        return entry[1] if entry else 0
+
+    def set_label(self, latent: Latent, value: int) -> None:
+        """+1 like, −1 dislike, 0 forget the label."""
+        key = latent_id(latent)
+        before = self.labels.get(key, (None, 0))[1]
+        if value == before:
+            return
+        if value:
+            self.labels[key] = (latent, LIKE if value > 0 else DISLIKE)
+        else:
+            self.labels.pop(key, None)
+        self.save()
+        self.changed.emit()
+
+    def liked(self) -> list[Latent]:
+        return [lat for lat, v in self.labels.values() if v > 0]
+
+    def disliked(self) -> list[Latent]:
+        return [lat for lat, v in self.labels.values() if v < 0]
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        return len(self.liked()), len(self.disliked())
+
+
+def fit_job(
+    model: ModelRef, liked: tuple[Latent, ...], disliked: tuple[Latent, ...]
+) -> Iterator[dict[str, Any]]:
+    """Fit the preference direction on the labelled images' mean w; → PreferenceFit."""
+    import torch
+
+    from engine.latent import latent_ws
+    from engine.preference import fit_preference
+    from engine.render import z_from_seeds
+
+    yield {"text": "Learning what you like…"}
+    G = job_model(model).G
+    with torch.no_grad():
+        likes = torch.stack([latent_ws(G, lat).mean(0) for lat in liked]).cpu()
+        dislikes = torch.stack([latent_ws(G, lat).mean(0) for lat in disliked]).cpu()
+    pref = fit_preference(likes, dislikes)
+    direction = pref.direction.float()
+    with torch.no_grad():  # the slider unit: the spread of typical images along the direction
+        w = G.mapping(z_from_seeds(range(512), G.cfg.z_dim).to(G.w_avg.device)).cpu()
+        std = float((w @ direction).std())
+    return PreferenceFit(
+        tuple(direction.tolist()), std or 1.0, pref.accuracy, pref.likes, pref.dislikes
+    )
+
+
+class Preferences(QObject):
+    """Thumbs up/down actions, the fitted direction, More like this / Surprise me."""
+
+    fitted = Signal(object)  # PreferenceFit | None
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.state = window.state
+        self.store = PreferenceStore(parent=self)
+        self.runner = JobRunner(self, threads=1)
+        self.fit: PreferenceFit | None = None
+        self._fit_job: Job | None = None
+        self._refit = False
+        self._fit_key: tuple | None = None  # the labels the current fit was made from
+
+        self.panel = PreferencePanel()
+        self.dock = QDockWidget("Likes", window)
+        self.dock.setObjectName("likesDock")
+        self.dock.setWidget(self.panel)
+        self.dock.setToolTip("Rate images up or down; Ganvas learns what you like")
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self._place_dock()
+
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(FIT_DELAY_MS)
+        self._fit_timer.timeout.connect(self.start_fit)
+
+        self._create_actions()
+        self._connect()
+        self._on_model_changed()
+
+    # --- construction -------------------------------------------------------------------------
+
+    def _place_dock(self) -> None:
+        browser = getattr(self.window, "browser", None)
+        library = getattr(browser, "library_dock", None)
+        if library is not None:
+            self.window.tabifyDockWidget(library, self.dock)
+            self.dock.setTitleBarWidget(None)
+            library.raise_()
+        browser_first = getattr(browser, "directions_dock", None)
+        if browser_first is not None:
+            browser_first.raise_()
+
+    def _action(self, text: str, keys: list[str], tip: str, slot) -> QAction:
+        action = QAction(text, self.window)
+        if keys:
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{tip} ({shown})")
+        else:
+            action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda *_: slot())
+        self.window.addAction(action)  # the keys work wherever the focus is
+        return action
+
+    def _create_actions(self) -> None:
+        self.like_action = self._action(
+            "Thumbs up", ["+", "="], "I like the current image", lambda: self.rate_current(LIKE)
+        )
+        self.dislike_action = self._action(
+            "Thumbs down",
+            ["-"],
+            "I don't like the current image",
+            lambda: self.rate_current(DISLIKE),
+        )
+        self.more_action = self._action(
+            "More like this",
+            ["Ctrl+L"],
+            "Fill the grid with new samples pushed towards what you liked",
+            self.more_like_this,
+        )
+        self.surprise_action = self._action(
+            "Surprise me",
+            ["Ctrl+Shift+L"],
+            "Fill the grid with new random samples, ignoring your ratings",
+            self.surprise_me,
+        )
+        self.export_liked_action = self._action(
+            "Export liked images…",
+            [],
+            "Save every liked image into a folder, e.g. to fine-tune a model on them",
+            self.export_liked,
+        )
+        bar = self.window.menuBar()
+        menus = {a.text(): a.menu() for a in bar.actions() if a.menu()}
+        images = menus.get("&Images")
+        if isinstance(images, QMenu):
+            images.addSeparator()
+            for action in (
+                self.like_action,
+                self.dislike_action,
+                self.more_action,
+                self.surprise_action,
+            ):
+                images.addAction(action)
+        file_menu = menus.get("&File")
+        exports = getattr(self.window, "exports", None)
+        anchor = getattr(exports, "animation_action", None)
+        if isinstance(file_menu, QMenu) and anchor in file_menu.actions():
+            actions = file_menu.actions()
+            after = actions[actions.index(anchor) + 1] if anchor is not actions[-1] else None
+            if after is not None:
+                file_menu.insertAction(after, self.export_liked_action)
+            else:
+                file_menu.addAction(self.export_liked_action)
+        elif isinstance(file_menu, QMenu):
+            file_menu.addAction(self.export_liked_action)
+        view = menus.get("&View")
+        if isinstance(view, QMenu):
+            toggle = self.dock.toggleViewAction()
+            toggle.setToolTip("Show or hide the Likes panel")
+            view.addAction(toggle)
+
+    def _connect(self) -> None:
+        s, p = self.state, self.panel
+        s.model_changed.connect(self._on_model_changed)
+        s.current_changed.connect(self._show_current)
+        self.store.changed.connect(self._on_labels_changed)
+        self.store.failed.connect(
+            lambda msg, det: self.window.reporter.report("Likes", msg, det, parent=self.window)
+        )
+        p.like_requested.connect(lambda: self.rate_current(LIKE))
+        p.dislike_requested.connect(lambda: self.rate_current(DISLIKE))
+        p.more_requested.connect(self.more_like_this)
+        p.surprise_requested.connect(self.surprise_me)
+        p.export_requested.connect(self.export_liked)
+        p.strength_changed.connect(self._on_strength)
+        browser = getattr(self.window, "browser", None)
+        if browser is not None and hasattr(browser, "grid_menu_opened"):
+            browser.grid_menu_opened.connect(self._add_grid_items)
+        preview = self.window.browse.preview
+        preview.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        preview.customContextMenuRequested.connect(self._preview_menu)
+
+    # --- labels -------------------------------------------------------------------------------
+
+    def liked(self) -> list[Latent]:
+        return self.store.liked()
+
+    def rate(self, latent: Latent, value: int) -> None:
+        """Like (+1) or dislike (−1) an image; the same rating again takes it back."""
+        if self.state.model is None:
+            return
+        if self.store.label(latent) == value:
+            self.store.set_label(latent, 0)
+            text = "Rating removed"
+        else:
+            self.store.set_label(latent, value)
+            text = "Liked" if value > 0 else "Disliked"
+        likes, dislikes = self.store.counts
+        self.window.statusBar().showMessage(f"{text} · {likes} liked, {dislikes} disliked", 4000)
+
+    def rate_current(self, value: int) -> None:
+        self.rate(self.state.current, value)
+
+    def _add_grid_items(self, menu: QMenu, index: int) -> None:
+        latent = self.state.cell_latent(index)
+        self._add_rating_items(menu, latent)
+
+    def _add_rating_items(self, menu: QMenu, latent: Latent) -> None:
+        menu.addSeparator()
+        label = self.store.label(latent)
+        up = menu.addAction("Thumbs up" + ("  ✓" if label > 0 else ""))
+        up.setToolTip("I like this image (+); again to take it back")
+        up.triggered.connect(lambda: self.rate(latent, LIKE))
+        down = menu.addAction("Thumbs down" + ("  ✓" if label < 0 else ""))
+        down.setToolTip("I don't like this image (−); again to take it back")
+        down.triggered.connect(lambda: self.rate(latent, DISLIKE))
+
+    def _preview_menu(self, where: QPoint) -> None:
+        if self.state.model is None:
+            return
+        menu = QMenu(self.window)
+        menu.setToolTipsVisible(True)
+        exports = getattr(self.window, "exports", None)
+        if exports is not None:
+            menu.addAction(exports.export_image_action)
+        browser = getattr(self.window, "browser", None)
+        if browser is not None:
+            menu.addAction(browser.favourite_action)
+        self._add_rating_items(menu, self.state.current)
+        menu.popup(self.window.browse.preview.mapToGlobal(where))
+
+    def _on_model_changed(self, *_: object) -> None:
+        info = self.state.model
+        self.fit, self._fit_key = None, None
+        self.state.grid_edits = ()
+        self.panel.set_active(False)
+        if self._fit_job is not None:
+            self._fit_job.cancel()
+        self.store.open(info.sha256 if info else None, info.name if info else "")
+        self._update_actions()
+
+    def _on_labels_changed(self) -> None:
+        likes, dislikes = self.store.counts
+        self.panel.show_counts(likes, dislikes, MIN_EACH)
+        self._show_current()
+        if likes >= MIN_EACH and dislikes >= MIN_EACH:
+            self._fit_timer.start()
+        else:
+            self.fit, self._fit_key = None, None
+            self.panel.show_fit(None)
+            self.fitted.emit(None)
+        self._update_actions()
+
+    def _show_current(self, *_: object) -> None:
+        self.panel.show_current_label(self.store.label(self.state.current))
+
+    # --- fitting ------------------------------------------------------------------------------
+
+    def _labels_key(self) -> tuple:
+        return tuple(sorted((k, v) for k, (_, v) in self.store.labels.items()))
+
+    def start_fit(self) -> Job | None:
+        info = self.state.model
+        likes, dislikes = self.store.liked(), self.store.disliked()
+        if info is None or len(likes) < MIN_EACH or len(dislikes) < MIN_EACH:
+            return None
+        if self._fit_job is not None and self._fit_job.running:
+            self._refit = True  # when this one ends, fit the newer labels
+            return self._fit_job
+        key = self._labels_key()
+        if key == self._fit_key and self.fit is not None:
+            return None
+        self._refit = False
+        self.panel.show_fitting()
+        job = self.runner.start(
+            "Fit preference", fit_job, ModelRef.from_info(info), tuple(likes), tuple(dislikes)
+        )
+        sha = info.sha256
+        job.done.connect(lambda fit: self._on_fitted(sha, key, fit))
+        job.failed.connect(self._on_fit_failed)
+        job.finished.connect(self._on_fit_finished)
+        self._fit_job = job
+        return job
+
+    def _on_fitted(self, sha256: str, key: tuple, fit: PreferenceFit) -> None:
+        if self.state.model is None or self.state.model.sha256 != sha256:
+            return
+        self.fit, self._fit_key = fit, key
+        self.panel.show_fit(fit)
+        if self.state.grid_edits:  # "More like this" is on: follow the new direction
+            self._apply_push()
+        self._update_actions()
+        self.fitted.emit(fit)
+
+    def _on_fit_failed(self, message: str, details: str) -> None:
+        self.panel.show_fit(None, error=message)
+        self.window.reporter.report(
+            "Could not learn your preference", message, details, parent=self.window
+        )
+
+    def _on_fit_finished(self) -> None:
+        if self._refit:
+            self._refit = False
+            self._fit_timer.start()
+
+    # --- the grid -----------------------------------------------------------------------------
+
+    def push_edit(self) -> Edit | None:
+        if self.fit is None:
+            return None
+        amount = round(float(self.panel.strength.value()), 3) * self.fit.std
+        return Edit(list(self.fit.direction), amount, 0, None, PUSH_NAME)
+
+    def _apply_push(self) -> None:
+        edit = self.push_edit()
+        self.state.grid_edits = (edit,) if edit is not None else ()
+
+    def more_like_this(self) -> None:
+        """New samples in the grid, each pushed along the liked direction."""
+        if self.state.model is None:
+            return
+        if self.fit is None:
+            likes, dislikes = self.store.counts
+            self.window.statusBar().showMessage(
+                f"Rate at least {MIN_EACH} images up and {MIN_EACH} down first "
+                f"({likes} up, {dislikes} down so far)",
+                5000,
+            )
+            return
+        self._apply_push()
+        self.panel.set_active(True)
+        self.state.new_seeds()
+
+    def surprise_me(self) -> None:
+        """New random samples in the grid, ignoring the ratings."""
+        if self.state.model is None:
+            return
+        self.state.grid_edits = ()
+        self.panel.set_active(False)
+        self.state.new_seeds()
+
+    def _on_strength(self, _value: float) -> None:
+        if self.state.grid_edits:
+            self._apply_push()
+
+    def export_liked(self) -> None:
+        exports = getattr(self.window, "exports", None)
+        if exports is not None:
+            exports.export_liked()
+
+    def _update_actions(self) -> None:
+        has_model = self.state.model is not None
+        for action in (self.like_action, self.dislike_action, self.surprise_action):
+            action.setEnabled(has_model)
+        self.more_action.setEnabled(has_model and self.fit is not None)
+        self.export_liked_action.setEnabled(has_model and bool(self.store.liked()))
+        self.panel.set_enabled(has_model, self.fit is not None, bool(self.store.liked()))
+
+    def shutdown(self) -> None:
+        self._fit_timer.stop()
+        self.runner.shutdown()
+
+
+def install_preferences(window: MainWindow) -> Preferences:
+    """Add thumbs up/down, the Likes dock and More like this / Surprise me to the window."""
+    return Preferences(window)
