@@ -10,13 +10,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QSlider,
     QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -89,28 +87,29 @@ class AnimationDialog(ExportDialog):
         self.seeds.setToolTip(f"Keyframe seeds, at the current truncation ψ {psi:.2f}")
         self.key_note = QLabel()
         self.key_note.setObjectName("caption")
-        self.key_stack = QStackedWidget()
-        self.key_stack.addWidget(self.key_note)
-        self.key_stack.addWidget(self.seeds)
         keys = QWidget()
         keys_layout = QVBoxLayout(keys)
         keys_layout.setContentsMargins(0, 0, 0, 0)
         keys_layout.setSpacing(6)
         keys_layout.addWidget(self.keys_box)
-        keys_layout.addWidget(self.key_stack)
+        keys_layout.addWidget(self.seeds)
+        keys_layout.addWidget(self.key_note)
 
         self.frames = QSpinBox()
         self.frames.setRange(2, 2000)
         self.frames.setValue(48)
         self.frames.setToolTip("Frames in the whole loop")
-        self.fps = QDoubleSpinBox()
+        self.frames.setMinimumWidth(90)
+        self.fps = QSpinBox()
         self.fps.setRange(1, 60)
-        self.fps.setDecimals(0)
         self.fps.setValue(24)
         self.fps.setSuffix(" fps")
+        self.fps.setMinimumWidth(90)
+        self.fps.setToolTip("Frames per second")
         timing = QHBoxLayout()
         timing.addWidget(self.frames)
         timing.addWidget(QLabel("frames at"))
+        timing.setSpacing(8)
         timing.addWidget(self.fps)
         timing.addStretch(1)
         self.duration = QLabel()
@@ -223,7 +222,8 @@ class AnimationDialog(ExportDialog):
 
     def _on_keys_kind(self, *_: object) -> None:
         kind = self.keys_box.currentData()
-        self.key_stack.setCurrentIndex(1 if kind == KEYS_SEEDS else 0)
+        self.seeds.setVisible(kind == KEYS_SEEDS)
+        self.key_note.setVisible(kind != KEYS_SEEDS)
         n = len(self.interpolation_keys) if kind == KEYS_INTERPOLATION else len(self.favourites)
         if kind == KEYS_INTERPOLATION and n < 2:
             self.key_note.setText("Add two or more keyframes with Images → Add to interpolation")

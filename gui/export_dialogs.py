@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -304,7 +303,7 @@ class ImageExportDialog(ExportDialog):
         self.model, self.latent, self.resolution = model, latent, resolution
         self.what = QLabel(f"{describe_latent(latent)}  ·  {model.name}")
         self.what.setObjectName("exportWhat")
-        self.what.setWordWrap(True)
+        self.what.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.format_box = QComboBox()
         self.format_box.setObjectName("formatBox")
         for label, suffix in IMAGE_FORMATS.items():
@@ -479,16 +478,15 @@ class SourcePicker(QWidget):
             form.addRow(QLabel("No directions yet: they appear once the model's are found."))
         self.note = QLabel()
         self.note.setObjectName("caption")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.seeds)  # seeds
-        self.stack.addWidget(self.note)  # the others: a count
-        self.stack.addWidget(around)
+        self.around = around
+        self.pages = (self.seeds, self.note, around)  # one shows, by kind
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.kind)
-        layout.addWidget(self.stack)
+        for page in self.pages:
+            layout.addWidget(page)
         self.kind.currentIndexChanged.connect(self._on_kind)
         for signal in (
             self.seeds.textChanged,
@@ -506,7 +504,8 @@ class SourcePicker(QWidget):
     def _on_kind(self, *_: object) -> None:
         kind = self.kind.currentData()
         page = {SOURCE_SEEDS: 0, SOURCE_AROUND: 2}.get(kind, 1)
-        self.stack.setCurrentIndex(page)
+        for i, widget in enumerate(self.pages):
+            widget.setVisible(i == page)
         if page == 1:
             n = {
                 SOURCE_GRID: len(self.sources.grid),

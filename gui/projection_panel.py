@@ -65,7 +65,7 @@ def projection_job(req: ProjectionRequest) -> Iterator[dict[str, Any]]:
     yield {"done": 0, "total": req.steps, "text": "Reading the image…"}
     cfg = DataConfig(resolution=req.resolution, crop=req.crop, rgba=req.channels == 4)
     try:
-        target = load_image(Path(req.image), cfg)
+        target = load_image(Path(req.image), cfg).copy()  # writable, for torch
     except ImageSkipped as exc:
         raise ValueError(f"{Path(req.image).name} cannot be used: {exc}") from None
     yield {"target": array_to_qimage(target), "done": 0, "total": req.steps, "text": "Loading…"}
@@ -208,6 +208,8 @@ class ProjectionPanel(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(8)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        self.steps.setMinimumWidth(110)
         form.addRow("Steps", self.steps)
         form.addRow("Crop", self.crop)
         buttons = QHBoxLayout()

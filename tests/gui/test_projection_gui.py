@@ -236,7 +236,8 @@ def test_more_like_this_pushes_the_grid_and_surprise_me_does_not(window, qtbot):
 
 def test_export_liked_images_for_fine_tuning(window, qtbot, tmp_path):
     rate_seeds(window, [31, 32], +1)
-    dialog = window.preferences.panel.export_button.click() or window.exports.dialogs["batch"]
+    window.preferences.panel.export_button.click()
+    dialog = window.exports.dialogs["batch"]
     assert dialog.windowTitle() == "Export liked images"
     dialog.folder.set_text(str(tmp_path / "liked"))
     job = dialog.start()
