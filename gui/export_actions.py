@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWidget
 
 from engine.latent import Latent
 
@@ -27,7 +27,7 @@ from .export_dialogs import (
     ImageExportDialog,
     Sources,
 )
-from .export_jobs import DEFAULT_TEMPLATE, Item, ModelRef, Written
+from .export_jobs import DEFAULT_TEMPLATE, Item, ModelRef, Written, forget_models
 from .export_model import OnnxDialog, SaveModelDialog
 from .export_runner import JobRunner
 from .projection_panel import IMAGE_FILTER, ProjectionPanel
@@ -201,6 +201,7 @@ class ExportActions(QObject):
 
     def _on_model_changed(self, *_: object) -> None:
         info = self.state.model
+        forget_models()  # the jobs' copy of the previous model is not needed any more
         for action in self.model_actions:
             action.setEnabled(info is not None)
         if info is None:
@@ -268,7 +269,10 @@ class ExportActions(QObject):
             self.window,
             folder=self.folder,
         )
-        return self._show("image", dialog)
+        shown = self._show("image", dialog)
+        if shown is dialog:  # follows the current image (disconnected when it is deleted)
+            self.state.current_changed.connect(dialog.set_latent)
+        return shown
 
     def batch_export(
         self, kind: str = SOURCE_SEEDS, template: str = DEFAULT_TEMPLATE
@@ -415,6 +419,8 @@ class ExportActions(QObject):
             ]
             if others:
                 self.window.tabifyDockWidget(others[0], dock)
+                if others[0].titleBarWidget() is not None:  # the tab names it, as its siblings
+                    dock.setTitleBarWidget(QWidget())
         dock.show()
         dock.raise_()
 
@@ -431,6 +437,8 @@ class ExportActions(QObject):
         self.projection.project(path)
 
     def _on_projected(self, latent: Latent) -> None:
+        if self.projection.model != self.model_ref():
+            return  # another model was opened meanwhile: its latents differ
         name = self.projection.image_path.name if self.projection.image_path else "image"
         browser = getattr(self.window, "browser", None)
         if browser is not None:

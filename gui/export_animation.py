@@ -191,7 +191,7 @@ class AnimationDialog(ExportDialog):
         self._on_keys_kind()
         self._on_frames()
         self._show_duration()
-        self.resize(720, 0)
+        self.fit_width(720)
 
     # --- choices ------------------------------------------------------------------------------
 

@@ -185,6 +185,11 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
 
+    def fit_width(self, width: int) -> None:
+        """At least `width` wide and as tall as the form needs (never squeezed below it)."""
+        hint = self.sizeHint()
+        self.resize(max(width, hint.width()), hint.height())
+
     # --- subclasses ---------------------------------------------------------------------------
 
     def build_job(self) -> tuple[str, Callable[..., Iterator[Any]], tuple]:
@@ -318,11 +323,11 @@ class ImageExportDialog(ExportDialog):
         self.quality.setValue(95)
         self.quality.setSuffix(" %")
         self.quality.setToolTip("JPEG quality: higher is closer to the original and larger")
-        stem = f"{_stem(model.name)}-{_latent_stem(latent)}"
+        self._auto_stem = f"{_stem(model.name)}-{_latent_stem(latent)}"
         self.path = PathField(
             "Export image", name_filter="Images (*.png *.webp *.jpg *.jpeg);;All files (*)"
         )
-        self.path.set_text(str((folder or default_folder()) / f"{stem}.png"))
+        self.path.set_text(str((folder or default_folder()) / f"{self._auto_stem}.png"))
         self.form.addRow("Image", self.what)
         self.form.addRow("Format", self.format_box)
         self.form.addRow("Size", self.scale)
@@ -331,7 +336,19 @@ class ImageExportDialog(ExportDialog):
         self.format_box.currentIndexChanged.connect(self._on_format)
         self.path.changed.connect(self._sync_format)
         self._on_format()
-        self.resize(560, 0)
+        self.fit_width(560)
+
+    def set_latent(self, latent: Latent) -> None:
+        """Follow the current image while nothing is being written (the file name too, unless
+        the user typed one)."""
+        if self.running or latent == self.latent:
+            return
+        self.latent = latent
+        self.what.setText(f"{describe_latent(latent)}  ·  {self.model.name}")
+        path = Path(self.path.text())
+        if path.stem == self._auto_stem:
+            self._auto_stem = f"{_stem(self.model.name)}-{_latent_stem(latent)}"
+            self.path.set_text(str(path.with_name(self._auto_stem + path.suffix)))
 
     def _on_format(self, *_: object) -> None:
         suffix = self.format_box.currentData()
@@ -599,7 +616,7 @@ class BatchExportDialog(ExportDialog):
         self.source.changed.connect(self._show_example)
         self._sync_format()
         self._show_example()
-        self.resize(600, 0)
+        self.fit_width(600)
 
     def _on_format(self, *_: object) -> None:
         text = self.template.text().strip()
@@ -714,7 +731,7 @@ class ContactSheetDialog(ExportDialog):
             signal.connect(self._show_size)
         self.cols.valueChanged.connect(self._fit_rows)
         self._fit_rows()
-        self.resize(600, 0)
+        self.fit_width(600)
 
     def _count(self) -> int:
         try:

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 Progress = dict[str, Any]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".webp")
-ANIMATION_SUFFIXES = (".gif", ".webp", ".mp4")
 DEFAULT_TEMPLATE = "{model}-{seed:06d}.png"
 TEMPLATE_FIELDS = ("model", "seed", "index", "psi", "sha", "name")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -78,18 +77,19 @@ def job_model(ref: ModelRef, *, with_discriminator: bool = True) -> LoadedModel:
     from engine.modelfile import load_model
 
     key = (ref.path, ref.sha256)
-    with _lock:
+    with _lock:  # held only to look up: loading waits for no one (forget_models runs on the UI)
         model = _cache.get(key)
-        if model is None:
-            model = load_model(ref.path, with_discriminator=with_discriminator)
-            if model.sha256 != ref.sha256:
-                raise ValueError(
-                    f"{Path(ref.path).name} has changed on disk since it was opened; "
-                    "open it again (File → Open model…) and retry"
-                )
+    if model is None:
+        model = load_model(ref.path, with_discriminator=with_discriminator)
+        if model.sha256 != ref.sha256:
+            raise ValueError(
+                f"{Path(ref.path).name} has changed on disk since it was opened; "
+                "open it again (File → Open model…) and retry"
+            )
+        with _lock:
             _cache.clear()  # one model at a time: they can be large
             _cache[key] = model
-        return model
+    return model
 
 
 def forget_models() -> None:

@@ -53,7 +53,7 @@ class SaveModelDialog(ExportDialog):
         self.form.addRow("Note", self.note)
         self.form.addRow("", self.with_d)
         self.form.addRow("Save as", self.path)
-        self.resize(560, 0)
+        self.fit_width(560)
 
     def build_job(self):
         path = self.path.text()
@@ -100,7 +100,7 @@ class OnnxDialog(ExportDialog):
         note.setObjectName("caption")
         self.form.addRow("Save as", self.path)
         self.form.addRow("", note)
-        self.resize(560, 0)
+        self.fit_width(560)
 
     def build_job(self):
         path = self.path.text()

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from engine.breeding import latent_id
 from engine.files import write_text_atomic
@@ -33,6 +33,7 @@ from .export_jobs import ModelRef, job_model
 from .export_runner import Job, JobRunner
 from .library import data_dir
 from .preference_panel import PreferencePanel
+from .state import ModelStatus
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -217,7 +218,7 @@ class Preferences(QObject):
         library = getattr(browser, "library_dock", None)
         if library is not None:
             self.window.tabifyDockWidget(library, self.dock)
-            self.dock.setTitleBarWidget(None)
+            self.dock.setTitleBarWidget(QWidget())  # the tab already names it
             library.raise_()
         browser_first = getattr(browser, "directions_dock", None)
         if browser_first is not None:
@@ -297,6 +298,7 @@ class Preferences(QObject):
     def _connect(self) -> None:
         s, p = self.state, self.panel
         s.model_changed.connect(self._on_model_changed)
+        s.status_changed.connect(self._on_status)
         s.current_changed.connect(self._show_current)
         self.store.changed.connect(self._on_labels_changed)
         self.store.failed.connect(
@@ -363,6 +365,11 @@ class Preferences(QObject):
             menu.addAction(browser.favourite_action)
         self._add_rating_items(menu, self.state.current)
         menu.popup(self.window.browse.preview.mapToGlobal(where))
+
+    def _on_status(self, status: ModelStatus) -> None:
+        if status is ModelStatus.LOADING:  # the push belongs to this model: drop it before
+            self.state.grid_edits = ()  # the grid renders with the next one
+            self.panel.set_active(False)
 
     def _on_model_changed(self, *_: object) -> None:
         info = self.state.model

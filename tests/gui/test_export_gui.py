@@ -177,9 +177,7 @@ def test_batch_export_writes_every_image_and_never_overwrites(window, qtbot, tmp
     assert "{nope}" in dialog.status.text()
 
 
-def test_batch_sources_favourites_and_variations_around_the_current_image(
-    window, qtbot, tmp_path
-):
+def test_batch_sources_favourites_and_variations_around_the_current_image(window, qtbot, tmp_path):
     browser = window.browser
     qtbot.waitUntil(lambda: browser.directions.cached is not None, timeout=WAIT_MS)
     for seed in (4, 8):
@@ -312,11 +310,15 @@ def test_cancel_stops_a_batch_between_images(window, qtbot, tmp_path):
     assert window.reporter.history == []
 
 
-def test_exported_record_is_readable_json(window, qtbot, tmp_path):
+def test_the_dialog_follows_the_current_image_and_the_record_is_readable(window, qtbot, tmp_path):
     dialog = window.exports.export_image()
+    window.browser.show_seed(123)  # the open dialog follows the current image
+    assert dialog.latent == window.state.current
+    assert Path(dialog.path.text()).name.endswith("-000123.png")
+    assert "Seed 123" in dialog.what.text()
     dialog.path.set_text(str(tmp_path / "r.png"))
     run_dialog(qtbot, dialog)
     with Image.open(tmp_path / "r.png") as im:
         text = im.info["ganvas"]
-        assert "Seed" in im.info["parameters"]
+        assert "Seed: 123" in im.info["parameters"]
     assert json.loads(text)["model"]["name"] == window.state.model.name

@@ -143,11 +143,16 @@ def rate_seeds(window: MainWindow, seeds, value: int) -> None:
         action.trigger()
 
 
-def test_thumbs_persist_and_the_direction_appears_after_three_of_each(
-    make_window, qtbot, tmp_path
-):
+def test_thumbs_persist_and_the_direction_appears_after_three_of_each(make_window, qtbot, tmp_path):
     window = make_window()
     prefs = window.preferences
+    window.browser.show_seed(99)  # the keys + and − rate the current image; again: undone
+    for key, label in ((Qt.Key.Key_Minus, -1), (Qt.Key.Key_Minus, 0), (Qt.Key.Key_Plus, 1)):
+        qtbot.keyClick(window, key)
+        assert prefs.store.label(window.state.current) == label
+    assert prefs.panel.like_button.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_Plus)
+    assert prefs.store.counts == (0, 0)
     rate_seeds(window, [1, 2, 3], +1)
     rate_seeds(window, [4, 5], -1)
     assert prefs.store.counts == (3, 2)
@@ -185,7 +190,6 @@ def test_thumbs_persist_and_the_direction_appears_after_three_of_each(
     prefs.like_action.trigger()
     assert prefs.store.counts == (2, 3)
     prefs.like_action.trigger()
-
     window.close()
     again = make_window()  # a restart: the ratings are still there
     assert again.preferences.store.counts == (3, 3)
@@ -206,10 +210,9 @@ def test_more_like_this_pushes_the_grid_and_surprise_me_does_not(window, qtbot):
     assert edit.name == PUSH_NAME
     assert edit.amount == pytest.approx(2.0 * prefs.fit.std)
     qtbot.waitUntil(
-        lambda: bool(window.browse.result.latents[0].edits),
-        timeout=WAIT_MS,
+        lambda: list(window.browse.result.latents) == list(s.grid_latents()), timeout=WAIT_MS
     )
-    assert list(window.browse.result.latents) == list(s.grid_latents())
+    assert window.browse.result.latents[0].edits == [edit]
     window.browse.grid.cells[5].clicked.emit(5)  # a click makes the pushed image current
     assert s.current == s.cell_latent(5) and s.current.edits == [edit]
 
@@ -234,6 +237,28 @@ def test_more_like_this_pushes_the_grid_and_surprise_me_does_not(window, qtbot):
     )
 
 
+def test_opening_another_model_drops_the_push_before_the_grid_renders(window, qtbot, tmp_path):
+    from engine.config import ModelConfig
+    from engine.modelfile import save_model
+    from engine.networks import Generator
+
+    prefs, s = window.preferences, window.state
+    rate_seeds(window, [11, 12, 13], +1)
+    rate_seeds(window, [21, 22, 23], -1)
+    qtbot.waitUntil(lambda: prefs.fit is not None, timeout=WAIT_MS)
+    prefs.more_like_this()
+    assert s.grid_edits
+    cfg = ModelConfig(resolution=16, z_dim=8, w_dim=8, mapping_layers=1, channel_base=64)
+    other = tmp_path / "other.safetensors"
+    save_model(other, Generator(cfg), info={"name": "other"})
+    window.open_model(other)
+    assert s.grid_edits == ()  # at once: the grid never renders an 8-wide w with a 32-wide push
+    qtbot.waitUntil(lambda: s.model is not None and s.model.name == "other", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.renderer.idle, timeout=WAIT_MS)
+    assert window.reporter.history == []
+    assert prefs.fit is None and prefs.store.counts == (0, 0)  # ratings are per model
+
+
 def test_export_liked_images_for_fine_tuning(window, qtbot, tmp_path):
     rate_seeds(window, [31, 32], +1)
     window.preferences.panel.export_button.click()
@@ -245,3 +270,17 @@ def test_export_liked_images_for_fine_tuning(window, qtbot, tmp_path):
     names = sorted(p.name for p in (tmp_path / "liked").iterdir())
     model = window.state.model.name
     assert names == [f"{model}-liked-0000.png", f"{model}-liked-0001.png"]
+
+
+def test_the_preview_context_menu_rates_the_current_image(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    window.browser.show_seed(42)
+    window.preferences._preview_menu(QPoint(10, 10))
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=WAIT_MS)
+    menu = QApplication.activePopupWidget()
+    texts = [a.text() for a in menu.actions()]
+    assert "Export image…" in texts and "Thumbs up" in texts
+    next(a for a in menu.actions() if a.text() == "Thumbs up").trigger()
+    menu.close()
+    assert window.preferences.store.label(Latent(seed=42, psi=window.state.psi)) == 1
