@@ -67,10 +67,11 @@ def main() -> None:
             for _ in range(cfg.r1_interval):  # one full lazy-regularisation cycle
                 t.train_step()
         flops_per_step = counter.get_total_flops() / cfg.r1_interval
+        steps = -(-args.steps // cfg.r1_interval) * cfg.r1_interval  # whole R1 cycles, as counted
         start = time.perf_counter()
-        for _ in range(args.steps):
+        for _ in range(steps):
             t.train_step()
-        dt = (time.perf_counter() - start) / args.steps
+        dt = (time.perf_counter() - start) / steps
         achieved = flops_per_step / dt
         rows.append(
             f"| {base}:{cmax} | {flops_per_step / args.batch / 1e9:.2f} | {args.batch / dt:.1f} "
