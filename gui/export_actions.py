@@ -250,6 +250,24 @@ class ExportActions(QObject):
         dialog.show()
         return dialog
 
+    def _show_over_sources(
+        self, key: str, dialog_class: type[BatchExportDialog | ContactSheetDialog], **options
+    ) -> ExportDialog | None:
+        """A dialog over the open model's images (`sources()`); None without a model."""
+        if self._no_model():
+            return None
+        dialog = dialog_class(
+            self.model_ref(),
+            self.state.model.resolution,
+            self.sources(),
+            self.runner,
+            self.reporter,
+            self.window,
+            folder=self.folder,
+            **options,
+        )
+        return self._show(key, dialog)
+
     def _no_model(self) -> bool:
         if self.state.model is None:
             self.window.statusBar().showMessage("Open a model first (File → Open model…)", 5000)
@@ -277,20 +295,7 @@ class ExportActions(QObject):
     def batch_export(
         self, kind: str = SOURCE_SEEDS, template: str = DEFAULT_TEMPLATE
     ) -> ExportDialog | None:
-        if self._no_model():
-            return None
-        dialog = BatchExportDialog(
-            self.model_ref(),
-            self.state.model.resolution,
-            self.sources(),
-            self.runner,
-            self.reporter,
-            self.window,
-            folder=self.folder,
-            kind=kind,
-            template=template,
-        )
-        return self._show("batch", dialog)
+        return self._show_over_sources("batch", BatchExportDialog, kind=kind, template=template)
 
     def export_liked(self) -> ExportDialog | None:
         """The liked images into a folder, e.g. to fine-tune on them (the curation loop)."""
@@ -300,18 +305,7 @@ class ExportActions(QObject):
         return dialog
 
     def sheet(self) -> ExportDialog | None:
-        if self._no_model():
-            return None
-        dialog = ContactSheetDialog(
-            self.model_ref(),
-            self.state.model.resolution,
-            self.sources(),
-            self.runner,
-            self.reporter,
-            self.window,
-            folder=self.folder,
-        )
-        return self._show("sheet", dialog)
+        return self._show_over_sources("sheet", ContactSheetDialog)
 
     def animation(self) -> ExportDialog | None:
         if self._no_model():

@@ -22,7 +22,15 @@ from PySide6.QtWidgets import (
 from engine.latent import Latent
 
 from .errors import ErrorReporter
-from .export_dialogs import ExportDialog, PathField, _stem, default_folder, scale_box, with_suffix
+from .export_dialogs import (
+    ExportDialog,
+    PathField,
+    _stem,
+    default_folder,
+    scale_box,
+    sentence,
+    with_suffix,
+)
 from .export_jobs import AnimationExport, Item, ModelRef, animation_frame_job, animation_job
 from .export_runner import Job, JobRunner
 
@@ -264,7 +272,7 @@ class AnimationDialog(ExportDialog):
             request = self.request()
         except ValueError as exc:
             self.preview.setPixmap(QPixmap())
-            self.preview.setText(str(exc)[0].upper() + str(exc)[1:])
+            self.preview.setText(sentence(exc))
             return
         self._preview_wanted = False
         job = self.runner.start(

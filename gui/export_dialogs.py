@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -53,13 +52,14 @@ from .export_jobs import (
     export_image_job,
     file_name,
 )
-from .export_runner import Job, JobRunner
+from .export_runner import Job, JobRunner, job_progress_bar
 
 IMAGE_FORMATS = {  # label → suffix
     "PNG (lossless)": ".png",
     "WebP (lossless)": ".webp",
     "JPEG": ".jpg",
 }
+_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 MAX_BATCH = 10_000
 
 
@@ -73,6 +73,24 @@ def with_suffix(path: str, suffix: str) -> str:
         return path
     p = Path(path)
     return str(p.with_suffix(suffix)) if p.suffix else str(p) + suffix
+
+
+def sentence(exc: Exception) -> str:
+    """A plain complaint (ValueError text) as a sentence: its first letter capitalised."""
+    text = str(exc)
+    return text[0].upper() + text[1:]
+
+
+def format_suffix(path: str) -> str:
+    """The image format a file name asks for, as IMAGE_FORMATS' suffix (.jpeg → .jpg)."""
+    return Path(path.strip()).suffix.lower().replace(".jpeg", ".jpg")
+
+
+def format_box() -> QComboBox:
+    box = QComboBox()
+    for label, suffix in IMAGE_FORMATS.items():
+        box.addItem(label, suffix)
+    return box
 
 
 def scale_box(resolution: int) -> QComboBox:
@@ -157,11 +175,7 @@ class ExportDialog(QDialog):
         self.form.setVerticalSpacing(10)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
 
-        self.progress = QProgressBar()
-        self.progress.setObjectName("exportProgress")
-        self.progress.setTextVisible(False)
-        self.progress.setFixedHeight(6)
-        self.progress.hide()
+        self.progress = job_progress_bar("exportProgress")
         self.status = QLabel("")
         self.status.setObjectName("caption")
         self.status.setWordWrap(True)
@@ -209,7 +223,7 @@ class ExportDialog(QDialog):
         try:
             name, func, args = self.build_job()
         except ValueError as exc:
-            self.show_status(str(exc)[0].upper() + str(exc)[1:], error=True)
+            self.show_status(sentence(exc), error=True)
             return None
         job = self.runner.start(name, func, *args)
         self.job = job
@@ -309,10 +323,8 @@ class ImageExportDialog(ExportDialog):
         self.what = QLabel(f"{describe_latent(latent)}  ·  {model.name}")
         self.what.setObjectName("exportWhat")
         self.what.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.format_box = QComboBox()
+        self.format_box = format_box()
         self.format_box.setObjectName("formatBox")
-        for label, suffix in IMAGE_FORMATS.items():
-            self.format_box.addItem(label, suffix)
         self.format_box.setToolTip(
             "PNG and WebP are lossless: the file has exactly the rendered pixels. "
             "JPEG is smaller but approximate."
@@ -356,8 +368,7 @@ class ImageExportDialog(ExportDialog):
         self.path.set_text(with_suffix(self.path.text(), suffix))
 
     def _sync_format(self, text: str) -> None:
-        suffix = Path(text.strip()).suffix.lower().replace(".jpeg", ".jpg")
-        index = self.format_box.findData(suffix)
+        index = self.format_box.findData(format_suffix(text))
         if index >= 0 and index != self.format_box.currentIndex():
             self.format_box.setCurrentIndex(index)
 
@@ -365,7 +376,7 @@ class ImageExportDialog(ExportDialog):
         path = self.path.text()
         if not path:
             raise ValueError("choose where to save the image")
-        if Path(path).suffix.lower() not in (".png", ".webp", ".jpg", ".jpeg"):
+        if Path(path).suffix.lower() not in _SUFFIXES:
             raise ValueError("the file name must end in .png, .webp or .jpg")
         request = ImageExport(
             self.model,
@@ -596,9 +607,7 @@ class BatchExportDialog(ExportDialog):
             "File name for each image. Fields: {model}, {seed} (e.g. {seed:06d}), {index}, "
             "{psi}, {sha} (the model's short SHA-256), {name} (a favourite's name)"
         )
-        self.format_box = QComboBox()
-        for label, suffix in IMAGE_FORMATS.items():
-            self.format_box.addItem(label, suffix)
+        self.format_box = format_box()
         self.scale = scale_box(resolution)
         self.folder = PathField("Export to folder", folder=True)
         self.folder.set_text(str(folder or default_folder() / "Ganvas"))
@@ -625,8 +634,7 @@ class BatchExportDialog(ExportDialog):
         self.template.setText(stem + suffix)
 
     def _sync_format(self) -> None:
-        suffix = Path(self.template.text().strip()).suffix.lower().replace(".jpeg", ".jpg")
-        index = self.format_box.findData(suffix)
+        index = self.format_box.findData(format_suffix(self.template.text()))
         if index >= 0:
             self.format_box.blockSignals(True)
             self.format_box.setCurrentIndex(index)
@@ -642,7 +650,7 @@ class BatchExportDialog(ExportDialog):
             self.example.setStyleSheet("")
             self._sync_format()
         except ValueError as exc:
-            self.example.setText(str(exc)[0].upper() + str(exc)[1:])
+            self.example.setText(sentence(exc))
             self.example.setStyleSheet("color: #e0a36b;")
 
     def build_job(self):
@@ -659,9 +667,6 @@ class BatchExportDialog(ExportDialog):
             int(self.scale.currentData()),
         )
         return "Batch export", batch_export_job, (request,)
-
-
-_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 
 
 class ContactSheetDialog(ExportDialog):

@@ -30,6 +30,20 @@ LABEL_BACKGROUND = QColor(0, 0, 0, 150)
 LABEL_TEXT = QColor("#e6e8eb")
 
 
+def smooth_painter(widget: QWidget) -> QPainter:
+    """A painter on `widget` with antialiased shapes and smoothly scaled images."""
+    p = QPainter(widget)
+    p.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+    return p
+
+
+def paint_tile(p: QPainter, rect: QRectF, pen: QPen | Qt.PenStyle) -> None:
+    """The rounded dark tile that images sit on, outlined with `pen`."""
+    p.setPen(pen)
+    p.setBrush(CELL_BACKGROUND)
+    p.drawRoundedRect(rect, 6, 6)
+
+
 class ImageCell(QWidget):
     """One image with a small label (its seed, usually); highlighted when selected."""
 
@@ -98,14 +112,8 @@ class ImageCell(QWidget):
         super().leaveEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHints(
-            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
-        )
-        outer = QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(CELL_BACKGROUND)
-        p.drawRoundedRect(outer, 6, 6)
+        p = smooth_painter(self)
+        paint_tile(p, QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5), Qt.PenStyle.NoPen)
         inner = QRect(self.rect()).adjusted(4, 4, -4, -4)
         if self.image is not None and not self.image.isNull():
             p.drawImage(fit_rect(self.image.size(), inner), self.image)

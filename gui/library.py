@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,42 @@ def data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("Ganvas", appauthor=False))
+
+
+Report = Callable[[str, str], None]  # plain message, details (a `failed` signal's emit)
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError)
+
+
+def set_aside(path: Path, exc: Exception, report: Report, lost: str) -> None:
+    """Move a damaged file out of the way as `<name>.damaged` (or leave it where it is if it
+    cannot be moved) and report it: `lost` says what starts empty because of it."""
+    aside = path.with_name(path.name + ".damaged")
+    try:
+        os.replace(path, aside)
+    except OSError:
+        aside = path
+    report(f"{lost} The old file was kept as {aside.name}.", f"{path}: {exc}")
+
+
+def load_model_json(
+    path: Path, read: Callable[[dict[str, Any]], None], report: Report, lost: str
+) -> None:
+    """Hand the per-model JSON file at `path` to `read`. A missing file is no data yet; one that
+    cannot be read or understood (`read` raising too) is set aside and reported (`set_aside`)."""
+    try:
+        read(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        pass
+    except _UNREADABLE as exc:
+        set_aside(path, exc, report, lost)
+
+
+def save_model_json(path: Path, payload: dict[str, Any], report: Report, what: str) -> None:
+    """Write a per-model JSON file atomically; a failure is reported as "Could not save `what`"."""
+    try:
+        write_text_atomic(path, json.dumps(payload))
+    except OSError as exc:
+        report(f"Could not save {what}: {exc.strerror or exc}", str(exc))
 
 
 @dataclass
@@ -81,6 +118,9 @@ class LineageNode:
     missing: int = 0  # parents whose latents are not known (made before lineage was kept)
 
 
+_LOST = "Your saved data for this model could not be read, so it starts empty."
+
+
 class Library(QObject):
     """Favourites, lineage and saved directions of the open model."""
 
@@ -117,37 +157,22 @@ class Library(QObject):
         """Load the data of the model with this SHA-256 (empty when there is none yet)."""
         self.sha256, self.model_name = sha256, model_name
         self.favourites, self.known, self.directions = [], {}, []
-        try:
-            data = json.loads(self.library_path.read_text(encoding="utf-8"))
-            for entry in data.get("lineage", []):
-                latent = Latent.from_dict(entry)
-                self.known[latent_id(latent)] = latent
-            for entry in data.get("favourites", []):
-                fav = Favourite.from_dict(entry)
-                self.favourites.append(fav)
-                self.known[fav.id] = fav.latent
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            self._set_aside(self.library_path, exc)
+        load_model_json(self.library_path, self._read_library, self.failed.emit, _LOST)
         try:
             self.directions = load_named_directions(self.directions_path)
         except ValueError as exc:
-            self._set_aside(self.directions_path, exc)
+            set_aside(self.directions_path, exc, self.failed.emit, _LOST)
         self.favourites_changed.emit()
         self.directions_changed.emit()
 
-    def _set_aside(self, path: Path, exc: Exception) -> None:
-        aside = path.with_name(path.name + ".damaged")
-        try:
-            os.replace(path, aside)
-        except OSError:
-            aside = path
-        self.failed.emit(
-            f"Your saved data for this model could not be read, so it starts empty. The old "
-            f"file was kept as {aside.name}.",
-            f"{path}: {exc}",
-        )
+    def _read_library(self, data: dict[str, Any]) -> None:
+        for entry in data.get("lineage", []):
+            latent = Latent.from_dict(entry)
+            self.known[latent_id(latent)] = latent
+        for entry in data.get("favourites", []):
+            fav = Favourite.from_dict(entry)
+            self.favourites.append(fav)
+            self.known[fav.id] = fav.latent
 
     def save(self) -> None:
         """Write favourites and their ancestors (atomically)."""
@@ -162,10 +187,7 @@ class Library(QObject):
             "favourites": [f.to_dict() for f in self.favourites],
             "lineage": [lat.to_dict() for lat in needed.values()],
         }
-        try:
-            write_text_atomic(self.library_path, json.dumps(payload))
-        except OSError as exc:
-            self.failed.emit(f"Could not save favourites: {exc.strerror or exc}", str(exc))
+        save_model_json(self.library_path, payload, self.failed.emit, "favourites")
 
     # --- lineage ----------------------------------------------------------------------------
 

@@ -13,9 +13,7 @@ me" clears them and draws new seeds.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +24,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from engine.breeding import latent_id
-from engine.files import write_text_atomic
 from engine.latent import Edit, Latent
 
 from .export_jobs import ModelRef, job_model
 from .export_runner import Job, JobRunner
-from .library import data_dir
+from .library import data_dir, load_model_json, save_model_json
 from .preference_panel import PreferencePanel
 from .state import ModelStatus
 
@@ -81,31 +78,21 @@ class PreferenceStore(QObject):
     def open(self, sha256: str | None, model_name: str = "") -> None:
         self.sha256, self.model_name, self.labels = sha256, model_name, {}
         if sha256 is not None:
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                for entry in data.get("labels", []):
-                    latent = Latent.from_dict(entry["latent"])
-                    value = LIKE if int(entry["label"]) > 0 else DISLIKE
-                    self.labels[latent_id(latent)] = (latent, value)
-            except FileNotFoundError:
-                pass
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                self._set_aside(exc)
+            load_model_json(
+                self.path,
+                self._read_labels,
+                self.failed.emit,
+                "Your ratings for this model could not be read, so they start empty.",
+            )
         self.changed.emit()
 
-    def _set_aside(self, exc: Exception) -> None:
-        path = self.path
-        aside = path.with_name(path.name + ".damaged")
-        try:
-            os.replace(path, aside)
-        except OSError:
-            aside = path
-        self.labels = {}
-        self.failed.emit(
-            f"Your ratings for this model could not be read, so they start empty. The old "
-            f"file was kept as {aside.name}.",
-            f"{path}: {exc}",
-        )
+    def _read_labels(self, data: dict[str, Any]) -> None:
+        labels = {}  # kept only when all of them could be read
+        for entry in data.get("labels", []):
+            latent = Latent.from_dict(entry["latent"])
+            value = LIKE if int(entry["label"]) > 0 else DISLIKE
+            labels[latent_id(latent)] = (latent, value)
+        self.labels = labels
 
     def save(self) -> None:
         if self.sha256 is None:
@@ -120,10 +107,7 @@ class PreferenceStore(QObject):
                 for latent, value in self.labels.values()
             ],
         }
-        try:
-            write_text_atomic(self.path, json.dumps(payload))
-        except OSError as exc:
-            self.failed.emit(f"Could not save your ratings: {exc.strerror or exc}", str(exc))
+        save_model_json(self.path, payload, self.failed.emit, "your ratings")
 
     def label(self, latent: Latent) -> int:
         entry = self.labels.get(latent_id(latent))

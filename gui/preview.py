@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .image_grid import CELL_BACKGROUND, fit_rect
+from .image_grid import CELL_BACKGROUND, fit_rect, smooth_painter
 
 MUTED_TEXT = QColor("#9aa3ad")
 CAPTION_GAP = 10
@@ -60,10 +60,7 @@ class PreviewView(QWidget):
         return target.translated(0, bounds.top() - target.top())  # top-aligned
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHints(
-            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
-        )
+        p = smooth_painter(self)
         target = self.image_rect()
         if self.showing_image():
             p.drawImage(target, self.image)

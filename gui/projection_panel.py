@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -33,7 +32,7 @@ from engine.latent import Latent
 
 from .errors import ErrorReporter
 from .export_jobs import ModelRef, job_model
-from .export_runner import Job, JobRunner
+from .export_runner import Job, JobRunner, job_progress_bar
 from .images import array_to_qimage
 
 THUMB_PX = 168
@@ -180,11 +179,7 @@ class ProjectionPanel(QWidget):
         self.go_button.setObjectName("projectButton")
         self.go_button.setToolTip("Find the latent for this image (runs in the background)")
         self.go_button.clicked.connect(self._go_or_cancel)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("projectionProgress")
-        self.progress.setTextVisible(False)
-        self.progress.setFixedHeight(6)
-        self.progress.hide()
+        self.progress = job_progress_bar("projectionProgress")
         self.status = QLabel("")
         self.status.setObjectName("caption")
         self.status.setWordWrap(True)

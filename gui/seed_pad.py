@@ -17,7 +17,6 @@ from PySide6.QtGui import (
     QImage,
     QKeyEvent,
     QMouseEvent,
-    QPainter,
     QPaintEvent,
     QPen,
     QWheelEvent,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.breeding import lattice_seed, lattice_seeds
 
-from .image_grid import ACCENT, CELL_BACKGROUND, CELL_BORDER, LABEL_TEXT
+from .image_grid import ACCENT, CELL_BORDER, LABEL_TEXT, paint_tile, smooth_painter
 
 GRID_LINE = QColor("#2c3139")
 POINT = QColor("#4a515c")
@@ -172,14 +171,9 @@ class SeedPad(QWidget):
     # --- painting ---------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHints(
-            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
-        )
+        p = smooth_painter(self)
         bounds = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        p.setPen(QPen(CELL_BORDER, 1))
-        p.setBrush(CELL_BACKGROUND)
-        p.drawRoundedRect(bounds, 6, 6)
+        paint_tile(p, bounds, QPen(CELL_BORDER, 1))
         p.setClipRect(bounds.adjusted(1, 1, -1, -1))
 
         points = self._visible_points()

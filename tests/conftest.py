@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 from pathlib import Path
 
@@ -14,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _scratch = Path(tempfile.mkdtemp(prefix="ganvas-tests-"))
 os.environ.setdefault("GANVAS_DATA_DIR", str(_scratch / "data"))
 os.environ.setdefault("GANVAS_CACHE_DIR", str(_scratch / "cache"))
+MODEL_WAIT_MS = 30_000  # a test window shows the tiny model's first grid within this
 
 
 @pytest.fixture
@@ -31,3 +33,49 @@ def tiny_model_file(tmp_path_factory) -> Path:
     cfg = tiny_train_config(data, root / "run", kimg=0.04)
     events = list(train(cfg))
     return Path(events[-1]["snapshot"])
+
+
+@pytest.fixture
+def private_data(tmp_path: Path, monkeypatch) -> Path:
+    """Per-test user data and cache folders (favourites, ratings, caches start empty); → the
+    data folder."""
+    monkeypatch.setenv("GANVAS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GANVAS_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def one_torch_thread():
+    """torch on one thread during the test (the thread count is restored after it)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def make_model_window(qtbot, tiny_model_file):
+    """→ make(): a shown main window (seeded seeds, a non-interactive error reporter) with the
+    tiny model open and its first grid rendered; all of them are closed at teardown."""
+    from gui.errors import ErrorReporter
+    from gui.main_window import MainWindow
+    from gui.state import BrowseState
+
+    windows = []
+
+    def make() -> MainWindow:
+        w = MainWindow(
+            state=BrowseState(rng=random.Random(0)), reporter=ErrorReporter(interactive=False)
+        )
+        qtbot.addWidget(w)
+        w.show()
+        w.open_model(tiny_model_file)
+        qtbot.waitUntil(lambda: w.browse.result is not None, timeout=MODEL_WAIT_MS)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()

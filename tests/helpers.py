@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QDropEvent
+
+    from gui.main_window import MainWindow
 
 
 def make_blob_images(folder: Path, n: int = 24, size: int = 24, seed: int = 0) -> Path:
@@ -43,3 +49,22 @@ def tiny_train_config(data: Path, run: Path, **overrides):
     for key, value in overrides.items():
         setattr(cfg, key, value)
     return cfg
+
+
+def drop_on(window: MainWindow, path: Path) -> QDropEvent:
+    """Drop a local file or folder on the window as a file manager would; → the event (accepted
+    when the window took it)."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    return event

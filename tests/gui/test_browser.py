@@ -26,12 +26,7 @@ from gui.state import BrowseState
 
 WAIT_MS = 20_000
 
-
-@pytest.fixture(autouse=True)
-def data_dirs(tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("GANVAS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("GANVAS_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "data"
+pytestmark = pytest.mark.usefixtures("private_data")
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +274,9 @@ def test_seed_pad_blends_the_four_nearest_seeds(window, qtbot, G):
     assert s.current.seed == lattice_seeds(round(x), round(y))[0][0]
 
 
-def test_favourites_and_ratings_survive_a_restart(make_window, qtbot, tiny_model_file, data_dirs):
+def test_favourites_and_ratings_survive_a_restart(
+    make_window, qtbot, tiny_model_file, private_data
+):
     window = make_window(tiny_model_file)
     browser = window.browser
     qtbot.mouseClick(window.browse.grid.cells[4], Qt.MouseButton.LeftButton)
@@ -292,7 +289,7 @@ def test_favourites_and_ratings_survive_a_restart(make_window, qtbot, tiny_model
     qtbot.keyClick(favs, Qt.Key.Key_4)
     assert browser.library.favourites[0].rating == 4
     sha = window.state.model.sha256
-    saved = json.loads((data_dirs / "models" / sha / "library.json").read_text())
+    saved = json.loads((private_data / "models" / sha / "library.json").read_text())
     assert saved["favourites"][0]["rating"] == 4
     window.close()
 

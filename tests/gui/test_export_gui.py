@@ -6,49 +6,29 @@ from __future__ import annotations
 
 import errno
 import json
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from helpers import drop_on
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
 
 from engine.export import make_record, read_record, record_latent, save_image
 from engine.latent import Latent, StyleMix, latent_ws
 from engine.modelfile import load_model
-from gui.errors import ErrorReporter
 from gui.export_dialogs import SOURCE_AROUND, SOURCE_FAVOURITES, SOURCE_GRID, SOURCE_SEEDS
 from gui.images import qimage_to_bytes
 from gui.main_window import MainWindow
-from gui.state import BrowseState
 
 WAIT_MS = 30_000
 
-
-@pytest.fixture(autouse=True)
-def _setup(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("GANVAS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("GANVAS_CACHE_DIR", str(tmp_path / "cache"))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("private_data", "one_torch_thread")
 
 
 @pytest.fixture
-def window(qtbot, tiny_model_file) -> MainWindow:
-    w = MainWindow(
-        state=BrowseState(rng=random.Random(0)), reporter=ErrorReporter(interactive=False)
-    )
-    qtbot.addWidget(w)
-    w.show()
-    w.open_model(tiny_model_file)
-    qtbot.waitUntil(lambda: w.browse.result is not None, timeout=WAIT_MS)
-    yield w
-    w.close()
+def window(make_model_window) -> MainWindow:
+    return make_model_window()
 
 
 def preview_pixels(qtbot, window: MainWindow) -> np.ndarray:
@@ -63,20 +43,6 @@ def run_dialog(qtbot, dialog) -> None:
     job = dialog.start()
     assert job is not None, dialog.status.text()
     qtbot.waitUntil(lambda: not job.running, timeout=WAIT_MS)
-
-
-def drop(window: MainWindow, path: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(
-        QPointF(20, 20),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
-    assert event.isAccepted()
 
 
 def no_temp_files(folder: Path) -> bool:
@@ -107,7 +73,7 @@ def test_exported_image_dropped_back_restores_the_latent_and_the_same_pixels(
 
     history.apply(Latent(seed=s.seeds[9], psi=0.7), "elsewhere")
     preview_pixels(qtbot, window)
-    drop(window, out)
+    assert drop_on(window, out).isAccepted()
     assert s.current == edited
     assert np.array_equal(preview_pixels(qtbot, window), saved)
     assert window.reporter.history == []
@@ -142,7 +108,7 @@ def test_an_image_from_another_model_names_the_model_it_needs(window, qtbot, tmp
     pixels = np.zeros((16, 16, 3), np.uint8)
     record = make_record("sunset-faces", "ab12" * 16, Latent(seed=3, psi=0.7))
     path = save_image(tmp_path / "foreign.png", pixels, record)
-    drop(window, path)
+    assert drop_on(window, path).isAccepted()
     assert window.state.current == before
     title, message = window.reporter.history[-1]
     assert "different model" in title.lower()

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QImage
+from helpers import drop_on
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from gui.app import run_app
@@ -190,17 +191,7 @@ def test_bad_model_file_is_reported_and_the_old_model_kept(
 def test_dropping_a_model_file_opens_it(window, qtbot, tmp_path, tiny_model_file):
     other = tmp_path / "other.safetensors"
     shutil.copy(tiny_model_file, other)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(other))])
-    event = QDropEvent(
-        QPointF(50, 50),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
-    assert event.isAccepted()
+    assert drop_on(window, other).isAccepted()
     qtbot.waitUntil(lambda: window.state.model.path == str(other), timeout=WAIT_MS)
     assert window.state.status is ModelStatus.READY
     assert "other.safetensors" in window.windowTitle()

@@ -5,58 +5,27 @@ model, the learned direction appears after 3 + 3 ratings, and More like this pus
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from helpers import drop_on
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QPoint, Qt
 
 from engine.latent import Latent
-from gui.errors import ErrorReporter
 from gui.main_window import MainWindow
 from gui.preference import PUSH_NAME
-from gui.state import BrowseState
 
 WAIT_MS = 30_000
 
-
-@pytest.fixture(autouse=True)
-def _setup(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("GANVAS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("GANVAS_CACHE_DIR", str(tmp_path / "cache"))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("private_data", "one_torch_thread")
 
 
 @pytest.fixture
-def make_window(qtbot, tiny_model_file):
-    windows = []
-
-    def make() -> MainWindow:
-        w = MainWindow(
-            state=BrowseState(rng=random.Random(0)), reporter=ErrorReporter(interactive=False)
-        )
-        qtbot.addWidget(w)
-        w.show()
-        w.open_model(tiny_model_file)
-        qtbot.waitUntil(lambda: w.browse.result is not None, timeout=WAIT_MS)
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        w.close()
-
-
-@pytest.fixture
-def window(make_window) -> MainWindow:
-    return make_window()
+def window(make_model_window) -> MainWindow:
+    return make_model_window()
 
 
 def photo(path: Path, size=(40, 30)) -> Path:
@@ -69,25 +38,11 @@ def photo(path: Path, size=(40, 30)) -> Path:
     return path
 
 
-def drop(window: MainWindow, path: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(
-        QPointF(20, 20),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
-    assert event.isAccepted()
-
-
 def test_dropping_a_plain_image_projects_it_and_makes_it_current(window, qtbot, tmp_path):
     panel = window.exports.projection
     panel.steps.setValue(6)
     before = window.state.current
-    drop(window, photo(tmp_path / "photo.png"))
+    assert drop_on(window, photo(tmp_path / "photo.png")).isAccepted()
     assert window.exports.projection_dock.isVisible()
     assert panel.running
     qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
@@ -130,7 +85,7 @@ def test_an_unreadable_image_is_reported_plainly(window, qtbot, tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
     window.exports.projection.steps.setValue(4)
-    drop(window, bad)
+    assert drop_on(window, bad).isAccepted()
     qtbot.waitUntil(lambda: not window.exports.projection.running, timeout=WAIT_MS)
     title, message = window.reporter.history[-1]
     assert "broken.png" in title and "cannot be used: not an image" in message
@@ -143,8 +98,10 @@ def rate_seeds(window: MainWindow, seeds, value: int) -> None:
         action.trigger()
 
 
-def test_thumbs_persist_and_the_direction_appears_after_three_of_each(make_window, qtbot, tmp_path):
-    window = make_window()
+def test_thumbs_persist_and_the_direction_appears_after_three_of_each(
+    make_model_window, qtbot, tmp_path
+):
+    window = make_model_window()
     prefs = window.preferences
     window.browser.show_seed(99)  # the keys + and − rate the current image; again: undone
     for key, label in ((Qt.Key.Key_Minus, -1), (Qt.Key.Key_Minus, 0), (Qt.Key.Key_Plus, 1)):
@@ -191,7 +148,7 @@ def test_thumbs_persist_and_the_direction_appears_after_three_of_each(make_windo
     assert prefs.store.counts == (2, 3)
     prefs.like_action.trigger()
     window.close()
-    again = make_window()  # a restart: the ratings are still there
+    again = make_model_window()  # a restart: the ratings are still there
     assert again.preferences.store.counts == (3, 3)
     qtbot.waitUntil(lambda: again.preferences.fit is not None, timeout=WAIT_MS)
 

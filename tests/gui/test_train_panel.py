@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import drop_on
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from engine import runs
@@ -27,12 +26,8 @@ WAIT_MS = 60_000
 
 
 @pytest.fixture(autouse=True)
-def one_thread_and_private_data(monkeypatch, tmp_path):
+def one_thread_and_private_data(monkeypatch, tmp_path, one_torch_thread):
     monkeypatch.setenv("GANVAS_DATA_DIR", str(tmp_path / "data"))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def tiny_overrides(**extra) -> dict:
@@ -287,24 +282,11 @@ def window(qtbot, monkeypatch, tmp_path):
     w.close()
 
 
-def drop_folder(window: MainWindow, folder: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
-
-
 def test_dropping_a_folder_opens_the_train_panel_on_it(qtbot, window, blob_folder):
     assert not window.train_dock.isVisible()
     assert "Train on a folder…" in [a.text() for a in window.train_actions]
     with qtbot.waitSignal(window.train_panel.scan_finished, timeout=WAIT_MS):
-        drop_folder(window, blob_folder)
+        drop_on(window, blob_folder)
     assert window.train_dock.isVisible()
     assert window.train_panel.state.folder == str(blob_folder)
     assert window.train_panel.state.phase is Phase.READY
@@ -317,7 +299,7 @@ def test_closing_while_training_asks_then_saves_before_closing(
     panel = window.train_panel
     panel.train_fn = fake_training([], fail_batches=(), forever=True, saved=saved)
     with qtbot.waitSignal(panel.scan_finished, timeout=WAIT_MS):
-        drop_folder(window, blob_folder)
+        drop_on(window, blob_folder)
     panel.start()
     wait_event(qtbot, panel, "progress", lambda ev: ev["step"] >= 2)
 
