@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,16 +23,7 @@ from engine.config import DataConfig  # noqa: E402
 from engine.dataset import load_image  # noqa: E402
 from engine.modelfile import load_model  # noqa: E402
 from engine.projection import ProjectionConfig, project  # noqa: E402
-
-
-def held_out_images(count: int) -> list[Path]:
-    out = Path(tempfile.gettempdir()) / "ganvas-heldout-emoji"
-    if not out.is_dir():
-        script = ROOT / "scripts" / "build_default_dataset.py"
-        subprocess.run([sys.executable, str(script), "--out", str(out), "--skin-tones"], check=True)
-    tones = sorted(p for p in out.glob("*.png") if "_1f3f" in p.name)  # base_tone files only
-    step = max(1, len(tones) // count)
-    return tones[::step][:count]
+from scripts.build_default_dataset import held_out_skin_tones  # noqa: E402
 
 
 def main() -> None:
@@ -48,7 +37,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     model = load_model(args.model, with_discriminator=True)
     res = model.config.resolution
-    paths = [Path(x) for x in args.images] if args.images else held_out_images(args.count)
+    paths = [Path(x) for x in args.images] if args.images else held_out_skin_tones(args.count)
     rows = ["| image | seconds | PSNR dB | SSIM |", "|---|---|---|---|"]
     secs, psnrs, ssims = [], [], []
     for path in paths:

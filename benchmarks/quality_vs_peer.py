@@ -305,6 +305,11 @@ def main() -> None:
     p.add_argument("--peer-dir", default="/work/peer", help="where the patched copy goes")
     p.add_argument("--peer-venv", help="the peer's venv (default: PEER_DIR/venv)")
     p.add_argument("--minutes", default="10,30", help="training minutes at which to sample")
+    p.add_argument(
+        "--peer-minutes",
+        default="10",
+        help="the peer's marks (the goal compares with it at 10 min only); '' = --minutes",
+    )
     p.add_argument("--threads", type=int, default=2, help="CPU threads for each trainer")
     p.add_argument("--resolution", type=int, default=64)
     p.add_argument("--batch", type=int, default=16)
@@ -327,6 +332,7 @@ def main() -> None:
     from benchmarks.common import append_result
 
     marks = [float(m) * 60 for m in args.minutes.split(",")]
+    peer_marks = [float(m) * 60 for m in (args.peer_minutes or args.minutes).split(",")]
     trainers = [t.strip() for t in args.trainers.split(",") if t.strip()]
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -344,11 +350,12 @@ def main() -> None:
     results: dict[str, list[dict]] = {}
     for name in trainers:
         out = work / name
-        log(f"training {name} for {args.minutes} min with {args.threads} threads")
+        minutes = (args.peer_minutes or args.minutes) if name == "peer" else args.minutes
+        log(f"training {name} for {minutes} min with {args.threads} threads")
         if name == "ganvas":
             records = run_ganvas(args, train_dir, out, marks, n)
         elif name == "peer":
-            records = run_peer(args, python, patched, train_dir, out, marks, n)
+            records = run_peer(args, python, patched, train_dir, out, peer_marks, n)
         else:
             raise SystemExit(f"unknown trainer {name!r} (ganvas, peer)")
         for i, rec in enumerate(records):
@@ -387,13 +394,12 @@ def main() -> None:
     )
     ratio_rows = []
     if "ganvas" in results:
-        ganvas = results["ganvas"]
-        for i, rec in enumerate(ganvas):
+        peer_at = {rec["mark_s"]: rec["swd"]["swd_mean"] for rec in results.get("peer", [])}
+        for rec in results["ganvas"]:
             line = f"- at {rec['mark_s'] / 60:g} min: Ganvas / floor = "
             line += f"{rec['swd']['swd_mean'] / floor['swd_mean']:.2f}"
-            if "peer" in results:
-                peer = results["peer"][i]["swd"]["swd_mean"]
-                line += f"; Ganvas / peer = {rec['swd']['swd_mean'] / peer:.2f}"
+            if rec["mark_s"] in peer_at:
+                line += f"; Ganvas / peer = {rec['swd']['swd_mean'] / peer_at[rec['mark_s']]:.2f}"
             ratio_rows.append(line)
     table = "\n".join(rows)
     if ratio_rows:

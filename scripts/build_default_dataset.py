@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,6 +85,16 @@ def to_square(glyph: Image.Image, size: int, margin: float) -> Image.Image:
     square = Image.new("RGBA", (side, side), (0, 0, 0, 0))
     square.paste(glyph, ((side - glyph.width) // 2, (side - glyph.height) // 2))
     return square.resize((size, size), Image.Resampling.LANCZOS)  # Pillow premultiplies alpha
+
+
+def held_out_skin_tones(count: int) -> list[Path]:
+    """`count` skin-tone variants, spread over the set: images the default model (trained on the
+    plain emoji only) never saw. Rendered once into the temp folder."""
+    out = Path(tempfile.gettempdir()) / "ganvas-heldout-emoji"
+    if not out.is_dir():
+        main(["--out", str(out), "--skin-tones"])
+    tones = sorted(p for p in out.glob("*.png") if "_1f3f" in p.name)  # base_tone files only
+    return tones[:: max(1, len(tones) // count)][:count]
 
 
 def main(argv: list[str] | None = None) -> None:

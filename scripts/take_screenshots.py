@@ -1,0 +1,162 @@
+"""Take the README's screenshots: the app driven as a person would, offscreen, saved to docs/.
+
+    python scripts/take_screenshots.py [--model M.safetensors] [--out docs] [--only browser,...]
+
+- screenshot.png   the first window on the model (what `python main.py` shows)
+- browser.png      a direction pushed, style mixing and children in the Mix & breed dock
+- train-panel.png  fine-tuning the model on a folder of emoji it never saw, mid-run
+- projection.png   one of those emoji projected into the model
+
+The "folder of the artist's own images" is emoji with skin tones (the default model was trained
+on the plain ones), rendered by scripts/build_default_dataset.py --skin-tones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine.paths import default_model_path  # noqa: E402
+from gui.errors import ErrorReporter  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.state import BrowseState  # noqa: E402
+from gui.style import apply_theme  # noqa: E402
+from gui.train_state import Phase  # noqa: E402
+from scripts.build_default_dataset import held_out_skin_tones  # noqa: E402
+
+SHOTS = ("screenshot", "browser", "train-panel", "projection")
+
+
+def wait_until(app: QApplication, done: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def pause(app: QApplication, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    wait_until(app, lambda: time.monotonic() > end, seconds + 5, "a pause")
+
+
+def skin_tone_folder(count: int) -> Path:
+    """`count` skin-tone emoji in a folder of their own (made once, in the temp dir)."""
+    folder = Path(tempfile.gettempdir()) / f"ganvas-skin-tones-{count}"
+    folder.mkdir(exist_ok=True)
+    for path in held_out_skin_tones(count):
+        target = folder / path.name
+        if not target.exists():
+            target.write_bytes(path.read_bytes())
+    return folder
+
+
+class Session:
+    def __init__(self, app: QApplication, model: Path, out: Path):
+        self.app, self.model, self.out = app, model, out
+        self.window = MainWindow(
+            state=BrowseState(rng=random.Random(7)), reporter=ErrorReporter(interactive=False)
+        )
+        self.window.resize(1440, 900)
+        self.window.show()
+        self.window.open_model(model)
+        self.wait(lambda: self.window.browse.result is not None, 120, "the first grid")
+
+    def wait(self, done: Callable[[], bool], timeout_s: float, what: str) -> None:
+        wait_until(self.app, done, timeout_s, what)
+
+    def settle(self) -> None:
+        browser = self.window.browser
+        self.wait(browser.is_settled, 60, "the renders to settle")
+        pause(self.app, 0.5)
+
+    def save(self, name: str) -> None:
+        path = self.out / f"{name}.png"
+        if not self.window.grab().save(str(path)):
+            raise SystemExit(f"could not write {path}")
+        print(f"saved {path}")
+
+    def shoot_first_window(self) -> None:
+        self.settle()
+        self.save("screenshot")
+
+    def shoot_browser(self) -> None:
+        browser = self.window.browser
+        self.window.state.selected = 5
+        self.wait(lambda: browser.directions.cached is not None, 300, "the PCA directions")
+        browser.directions.row("PC2").slider.setValue(1.5)
+        browser.breeding_dock.raise_()
+        browser.make_children()
+        self.settle()
+        self.save("browser")
+
+    def shoot_train_panel(self, seconds: float) -> None:
+        panel = self.window.train_panel
+        folder = skin_tone_folder(96)
+        self.window.train_dock.reveal()
+        panel.set_folder(folder)
+        self.wait(lambda: panel.state.phase is Phase.READY, 120, "the folder scan")
+        panel.state.output_dir = str(Path(tempfile.mkdtemp(prefix="ganvas-shot-run-")))
+        if not panel.start():
+            raise SystemExit("the train panel refused: " + panel.status_label.text())
+        end = time.monotonic() + seconds
+        self.wait(lambda: time.monotonic() > end, seconds + 60, "training")
+        self.save("train-panel")
+        panel.stop()
+        self.wait(lambda: not panel.state.phase.busy, 120, "the run to stop")
+
+    def shoot_projection(self) -> None:
+        panel = self.window.exports.projection
+        folder = skin_tone_folder(96)
+        target = sorted(folder.glob("*.png"))[len(list(folder.glob("*.png"))) // 3]
+        self.window.exports.projection_dock.show()
+        self.window.exports.projection_dock.raise_()
+        panel.project(target)
+        self.wait(lambda: not panel.running, 300, "the projection")
+        self.settle()
+        self.save("projection")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--model", type=Path, default=default_model_path())
+    p.add_argument("--out", type=Path, default=ROOT / "docs")
+    p.add_argument("--only", default=",".join(SHOTS), help="comma list of " + ", ".join(SHOTS))
+    p.add_argument("--train-seconds", type=float, default=90, help="training before the shot")
+    args = p.parse_args()
+    os.environ.setdefault("GANVAS_DATA_DIR", tempfile.mkdtemp(prefix="ganvas-shot-data-"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)
+    errors = []
+    for name in wanted:  # each in a fresh window, as a person opening the app would see it
+        session = Session(app, args.model, args.out)
+        {
+            "screenshot": session.shoot_first_window,
+            "browser": session.shoot_browser,
+            "train-panel": lambda s=session: s.shoot_train_panel(args.train_seconds),
+            "projection": session.shoot_projection,
+        }[name]()
+        errors += session.window.reporter.history
+        session.window.close()
+        pause(app, 0.5)
+    if errors:
+        raise SystemExit(f"errors were reported: {errors}")
+
+
+if __name__ == "__main__":
+    main()
