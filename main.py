@@ -1,9 +1,9 @@
-"""Ganvas: no arguments opens the app; `train|generate|info …` run headless."""
+"""Ganvas: no arguments opens the app; `train|generate|info|metrics …` run headless."""
 
 import multiprocessing
 import sys
 
-CLI_COMMANDS = {"train", "generate", "info", "restore", "interpolate", "export-onnx", "project"}
+CLI_COMMANDS = {"train", "generate", "info", "restore", "interpolate", "export-onnx", "project", "metrics"}
 
 
 def main() -> int:

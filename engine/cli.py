@@ -1,4 +1,4 @@
-"""Headless commands: `python main.py train|generate|info …` (also under torchrun)."""
+"""Headless commands: `python main.py train|generate|info|metrics …` (also under torchrun)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--out", required=True, help="the reconstruction, with its latent embedded")
     j.add_argument("--steps", type=int, default=300)
     j.add_argument("--crop", choices=["center", "pad", "stretch"], default="center")
+
+    m = sub.add_parser("metrics", help="measure a model against real images (SWD; FID optional)")
+    m.add_argument("--model", required=True)
+    m.add_argument("--data", required=True, help="folder of real images to compare with")
+    m.add_argument("--n", type=int, default=600, help="images per set (600)")
+    m.add_argument(
+        "--inception", help="local torchvision Inception-v3 weights (.pth/.safetensors) for FID"
+    )
 
     o = sub.add_parser("export-onnx", help="export the generator to ONNX")
     o.add_argument("--model", required=True)
@@ -298,6 +306,13 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from engine.evaluate import evaluate_model
+
+    print(json.dumps(evaluate_model(args.model, args.data, args.n, args.inception), indent=2))
+    return 0
+
+
 def cmd_export_onnx(args: argparse.Namespace) -> int:
     from engine.modelfile import load_model
     from engine.onnx_export import export_onnx
@@ -315,6 +330,7 @@ COMMANDS = {
     "interpolate": cmd_interpolate,
     "export-onnx": cmd_export_onnx,
     "project": cmd_project,
+    "metrics": cmd_metrics,
 }
 
 

@@ -302,3 +302,23 @@ def test_long_sessions_survive_many_qt_calls(qtbot):
     qtbot.addWidget(label)
     for _ in range(200_000):
         label.setText("x")
+
+
+def test_the_bundled_default_model_fills_the_grid(make_window, qtbot):
+    """What `python main.py` opens: the shipped model, through the same validated loader as
+    any user file, renders 16 distinct, non-blank 64 px images."""
+    from engine.paths import default_model_path
+
+    path = default_model_path()
+    assert path.is_file(), f"the bundled model is missing: {path}"
+    assert path.stat().st_size <= 25 * 2**20
+    window = make_window()
+    window.open_model(path)
+    result = wait_rendered(qtbot, window)
+    assert window.state.model.name.startswith("Ganvas default")
+    assert result.arrays.shape == (GRID_SIZE, 64, 64, 3)
+    assert len({a.tobytes() for a in result.arrays}) == GRID_SIZE
+    # real pictures, not flat fills: every image has structure (spread and edges)
+    for array in result.arrays.astype(np.float32):
+        assert array.std() > 10.0
+        assert np.abs(np.diff(array, axis=0)).mean() > 1.0
