@@ -100,6 +100,7 @@ def run_app(argv: list[str]) -> int:
     from .main_window import MainWindow
     from .renderer import Renderer
     from .style import apply_theme
+    from .window_memory import restore_window
 
     if args.screenshot is not None and _headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots work on servers too
@@ -111,11 +112,13 @@ def run_app(argv: list[str]) -> int:
     reporter = ErrorReporter(interactive=args.screenshot is None)
     window = MainWindow(renderer=Renderer(device=args.device), reporter=reporter)
     taker = None
-    if args.screenshot is not None:
+    if args.screenshot is not None:  # always the default layout, so screenshots compare
         taker = ScreenshotTaker(app, window, args.screenshot, SCREENSHOT_TIMEOUT_S)
     else:
         previous_hook = sys.excepthook
         reporter.install_excepthook()
+        window.remember_layout = True
+        restore_window(window)
 
     model = args.model or default_model_path()
     missing = args.model is None and not model.is_file()

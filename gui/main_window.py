@@ -21,6 +21,7 @@ from .preference import install_preferences
 from .renderer import Renderer, RenderRequest, RenderResult
 from .state import BrowseState, ModelInfo, ModelStatus
 from .train_dock import dropped_folder, install_train_dock, show_folder
+from .window_memory import remember_window
 
 log = logging.getLogger("ganvas")
 
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self._render_error_shown = ""
         self._loading_path: Path | None = None
         self._last_computed = 0  # images synthesised by the last render
+        self.remember_layout = False  # run_app turns it on; windows made in tests leave no trace
 
         self.setWindowTitle("Ganvas")
         self.setObjectName("mainWindow")
@@ -274,6 +276,8 @@ class MainWindow(QMainWindow):
         if not self.train_panel.close_ok(self.close):  # asks, stops and saves, closes later
             event.ignore()
             return
+        if self.remember_layout:
+            remember_window(self)
         self.browser.shutdown()
         self.exports.shutdown()
         self.preferences.shutdown()

@@ -322,3 +322,28 @@ def test_the_bundled_default_model_fills_the_grid(make_window, qtbot):
     for array in result.arrays.astype(np.float32):
         assert array.std() > 10.0
         assert np.abs(np.diff(array, axis=0)).mean() > 1.0
+
+
+def test_window_size_and_dock_layout_survive_a_restart(make_window, qtbot, tmp_path, monkeypatch):
+    from gui.window_memory import restore_window
+
+    monkeypatch.setenv("GANVAS_CONFIG_DIR", str(tmp_path / "config"))
+    first = make_window()
+    assert not restore_window(first)  # nothing saved yet: the default layout stays
+    first.remember_layout = True
+    first.resize(1000, 640)  # (Qt keeps it within the minimum size and the screen)
+    first.browser.directions_dock.hide()
+    first.browser.interpolation_dock.show()
+    qtbot.waitUntil(lambda: first.size().toTuple() != (1440, 900))
+    saved = first.size().toTuple()
+    first.close()
+    assert (tmp_path / "config" / "window.ini").is_file()
+
+    second = make_window()
+    assert second.size().toTuple() == (1440, 900)  # a new window starts at the default
+    assert restore_window(second)
+    # Qt may nudge a window larger than the screen (800×800 offscreen) back onto it
+    qtbot.waitUntil(lambda: second.size().toTuple() != (1440, 900))
+    assert all(abs(a - b) <= 0.05 * b for a, b in zip(second.size().toTuple(), saved))
+    assert not second.browser.directions_dock.isVisible()
+    assert second.browser.interpolation_dock.isVisible()

@@ -1,0 +1,47 @@
+"""The window's size, position and dock layout survive restarts.
+
+Qt's own `saveGeometry`/`saveState` blobs in a QSettings ini file in the user's config folder
+($GANVAS_CONFIG_DIR overrides it, for tests). A layout from another version of the docks is
+ignored by Qt (`LAYOUT_VERSION`), so a changed window never opens in a broken arrangement.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMainWindow
+
+LAYOUT_VERSION = 1  # raise when docks are added, removed or renamed
+
+
+def config_dir() -> Path:
+    override = os.environ.get("GANVAS_CONFIG_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("Ganvas", appauthor=False))
+
+
+def _settings() -> QSettings:
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+def restore_window(window: QMainWindow) -> bool:
+    """Put the window back as it was last closed; False when nothing (usable) was saved."""
+    settings = _settings()
+    geometry, state = settings.value("geometry"), settings.value("state")
+    if geometry is None or state is None:
+        return False
+    return window.restoreGeometry(geometry) and window.restoreState(state, LAYOUT_VERSION)
+
+
+def remember_window(window: QMainWindow) -> None:
+    """Save the window's geometry and dock layout (called as it closes)."""
+    config_dir().mkdir(parents=True, exist_ok=True)
+    settings = _settings()
+    settings.setValue("geometry", window.saveGeometry())
+    settings.setValue("state", window.saveState(LAYOUT_VERSION))
+    settings.sync()
