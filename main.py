@@ -3,7 +3,16 @@
 import multiprocessing
 import sys
 
-CLI_COMMANDS = {"train", "generate", "info", "restore", "interpolate", "export-onnx", "project", "metrics"}
+CLI_COMMANDS = {
+    "train",
+    "generate",
+    "info",
+    "restore",
+    "interpolate",
+    "export-onnx",
+    "project",
+    "metrics",
+}
 
 
 def main() -> int:

@@ -130,6 +130,17 @@ def test_failed_write_leaves_no_partial_file(model, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == [blocker]
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_written_files_get_the_usual_mode_not_the_temp_files(model, tmp_path):
+    umask = os.umask(0)
+    os.umask(umask)
+    out = save_image(tmp_path / "shared.png", render(model, Latent()), None)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # as `open()` would make it, not 0600
+    out.chmod(0o640)  # a replaced file keeps its mode
+    save_image(out, render(model, Latent(seed=1)), None)
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
 def test_unique_path_never_overwrites(tmp_path):
     p = tmp_path / "seed.png"
     assert unique_path(p) == p
