@@ -12,11 +12,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-LOAD_NOTE = (
-    "The benchmark machine has 2 cores and was running a long training job on one of them "
-    "(and other engineers' tests), so absolute times are pessimistic; ratios were measured "
-    "interleaved under the same load."
-)
+
+def load_note() -> str:
+    """What else the machine was doing, measured: absolute times depend on it, ratios less
+    (both sides are measured interleaved)."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"1-minute load average at the start: {load:.2f} on {os.cpu_count()} cores; the two "
+        "sides of each ratio were measured interleaved, under the same load."
+    )
 
 
 def find_model(arg: str | None) -> Path:

@@ -13,7 +13,7 @@ import argparse
 import math
 import time
 
-from browser_common import LOAD_NOTE, find_model, percentile, private_data_dirs, qt_app
+from browser_common import find_model, load_note, percentile, private_data_dirs, qt_app
 
 from benchmarks.common import append_result
 
@@ -92,7 +92,7 @@ def main() -> None:
     res = window.state.model.resolution
     notes = (
         f"{res}×{res} px model `{model.name}`, {args.seconds:.0f} s drag, slider moved every "
-        f"16 ms. The whole drag is one undo step. {LOAD_NOTE}"
+        f"16 ms. The whole drag is one undo step. {load_note()}"
     )
     append_result(
         "Browser: UI gaps while dragging a direction slider (issue #4)", "\n".join(rows), notes

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from browser_common import LOAD_NOTE, find_model, median, percentile, qt_app
+from browser_common import find_model, load_note, median, percentile, qt_app
 
 from benchmarks.common import append_result
 
@@ -117,7 +117,7 @@ def main() -> None:
     res = G.cfg.resolution
     notes = (
         f"{res}×{res} px model `{model.name}`, {len(raw)} frames each, torch threads "
-        f"{torch.get_num_threads()}. {LOAD_NOTE}"
+        f"{torch.get_num_threads()}. {load_note()}"
     )
     append_result("Browser: single-frame latency (issue #4)", "\n".join(rows), notes)
     del app

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from browser_common import LOAD_NOTE, ROOT, find_model, median, private_data_dirs
+from browser_common import ROOT, find_model, load_note, median, private_data_dirs
 
 from benchmarks.common import append_result
 
@@ -88,7 +88,7 @@ def main() -> None:
         f"| **ratio, first image** | **{a / b:.2f}×** (goal ≤ 1.5×) | |",
         f"| ratio, whole grid | {g / b:.2f}× | |",
     ]
-    notes = f"Model `{model.name}`; the window itself appears before torch is imported. {LOAD_NOTE}"
+    notes = f"Model `{model.name}`; the window appears before torch is imported. {load_note()}"
     append_result("Browser: cold start to first image (issue #4)", "\n".join(rows), notes)
 
 

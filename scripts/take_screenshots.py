@@ -122,9 +122,7 @@ class Session:
         panel = self.window.exports.projection
         folder = skin_tone_folder(96)
         target = sorted(folder.glob("*.png"))[len(list(folder.glob("*.png"))) // 3]
-        self.window.exports.projection_dock.show()
-        self.window.exports.projection_dock.raise_()
-        panel.project(target)
+        self.window.exports.project(target)  # what dropping the file on the window does
         self.wait(lambda: not panel.running, 300, "the projection")
         self.settle()
         self.save("projection")
