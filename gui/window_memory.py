@@ -7,11 +7,14 @@ ignored by Qt (`LAYOUT_VERSION`), so a changed window never opens in a broken ar
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMainWindow
+
+log = logging.getLogger("ganvas")
 
 LAYOUT_VERSION = 1  # raise when docks are added, removed or renamed
 
@@ -39,8 +42,13 @@ def restore_window(window: QMainWindow) -> bool:
 
 
 def remember_window(window: QMainWindow) -> None:
-    """Save the window's geometry and dock layout (called as it closes)."""
-    config_dir().mkdir(parents=True, exist_ok=True)
+    """Save the window's geometry and dock layout (called as it closes). Cosmetic: a folder
+    that cannot be created is logged, never allowed to stop the window from closing."""
+    try:
+        config_dir().mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("window layout not saved: %s", exc)
+        return
     settings = _settings()
     settings.setValue("geometry", window.saveGeometry())
     settings.setValue("state", window.saveState(LAYOUT_VERSION))
