@@ -77,6 +77,9 @@ class DirectionsLoader(QObject):
         self.pool.start(worker)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
+        # No model is wanted any more: results still queued for the UI thread are dropped
+        # (they can arrive after this object is deleted, when emitting would raise).
+        self.sha256 = None
         if self._worker is not None:
             self._worker.quit()
         self.pool.waitForDone(timeout_ms)
