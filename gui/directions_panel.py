@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 from superqt import QLabeledDoubleSlider
 from superqt.utils import GeneratorWorker
 
@@ -77,23 +78,23 @@ class DirectionsLoader(QObject):
         self.pool.start(worker)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        # No model is wanted any more: results still queued for the UI thread are dropped
-        # (they can arrive after this object is deleted, when emitting would raise).
-        self.sha256 = None
+        self.sha256 = None  # no model is wanted any more: results still queued are dropped
         if self._worker is not None:
             self._worker.quit()
         self.pool.waitForDone(timeout_ms)
 
     def _on_event(self, sha256: str, event: dict) -> None:
-        if sha256 != self.sha256:
-            return  # a model that is no longer open
+        # The worker's queued results can outlive this object (the lambdas hold only the
+        # Python wrapper): drop them once it is gone, or once its model is no longer open.
+        if not isValid(self) or sha256 != self.sha256:
+            return
         if "directions" in event:
             self.loaded.emit(sha256, event["directions"], bool(event.get("cached")))
         else:
             self.progress.emit(int(event["step"]), int(event["total"]))
 
     def _on_error(self, sha256: str, exc: BaseException) -> None:
-        if sha256 == self.sha256:
+        if isValid(self) and sha256 == self.sha256:
             details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             self.failed.emit(plain_message(exc), details)
 
