@@ -54,9 +54,9 @@ def main() -> None:
         f"| **median** | **{med(secs):.2f}** (goal ≤ 10) | {med(psnrs):.2f} | {med(ssims):.3f} |"
     )
     notes = (
-        f"{res} px model `{Path(args.model).name}` (with its discriminator's features in the "
-        f"loss), {args.steps} steps, {args.threads} torch threads; held-out images the model "
-        "was not trained on."
+        f"{res} px model `{Path(args.model).name}` (its discriminator's features in the loss "
+        f"while one w is optimised), {args.steps} steps, {args.threads} torch threads; "
+        "held-out images the model was not trained on."
     )
     append_result("Projection speed and quality (issue #7)", "\n".join(rows), notes)
 

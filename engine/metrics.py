@@ -216,15 +216,13 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"SSIM needs images >= 11 px, got {h}x{w}")
     g = torch.exp(-((torch.arange(11, dtype=torch.float32) - 5) ** 2) / (2 * 1.5**2))
     g = g / g.sum()
-    win = torch.outer(g, g).expand(c, 1, 11, 11).to(a)
-
-    def filt(x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, win, groups=c)  # depthwise: each channel on its own
-
-    mu_a, mu_b = filt(a), filt(b)
-    var_a = filt(a * a) - mu_a**2
-    var_b = filt(b * b) - mu_b**2
-    cov = filt(a * b) - mu_a * mu_b
+    win = torch.outer(g, g).expand(5 * c, 1, 11, 11).to(a)
+    # the five local statistics in one depthwise convolution (one call is faster than five)
+    stats = F.conv2d(torch.cat([a, b, a * a, b * b, a * b], 1), win, groups=5 * c)
+    mu_a, mu_b, sq_a, sq_b, ab = stats.chunk(5, dim=1)
+    var_a = sq_a - mu_a**2
+    var_b = sq_b - mu_b**2
+    cov = ab - mu_a * mu_b
     c1, c2 = 0.01**2, 0.03**2
     num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
     return (num / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))).flatten(1).mean(1)
