@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+
+
 def _train_config(args: argparse.Namespace):
     from engine.config import TrainConfig
 
@@ -170,9 +177,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             kind = event["kind"]
             if kind == "progress":
                 if bar is None:  # created late so that setup errors print one clean line
-                    bar = tqdm(total=cfg.kimg, unit="kimg", disable=rank != 0, dynamic_ncols=True)
+                    # the engine's own speed and ETA: tqdm's would count a resumed run's
+                    # earlier kimg as done in the first second
+                    fmt = "{l_bar}{bar}| {n:.1f}/{total:g} kimg [{elapsed}{postfix}]"
+                    bar = tqdm(total=cfg.kimg, bar_format=fmt, disable=rank > 0, dynamic_ncols=True)
                 bar.n = min(event["kimg"], cfg.kimg)
-                post = {"img/s": event["img_per_s"], "G": event.get("loss_G")}
+                post = {"ETA": _duration(event.get("eta_s")), "img/s": event["img_per_s"]}
+                post |= {"G": event.get("loss_G")}
                 post |= {"D": event.get("loss_D"), "p": event["aug_p"]}
                 bar.set_postfix(post, refresh=True)
             elif kind in ("status", "message") and rank == 0:
