@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--crop", choices=["center", "pad", "stretch"], help="how to square images")
     t.add_argument("--rgba", action="store_true", default=None, help="keep alpha as 4th channel")
     t.add_argument("--augment", help="DiffAugment ops, e.g. color,translation,cutout ('' = off)")
-    t.add_argument("--channel-base", type=int, help="network width (2048)")
+    t.add_argument("--channel-base", type=int, help="network width (1024; raise it on a GPU)")
     t.add_argument("--channel-max", type=int, help="maximum channels per layer (128)")
     t.add_argument("--lr", type=float, help="learning rate of G and D (0.0025)")
     t.add_argument("--seed", type=int, help="random seed (0)")

@@ -10,8 +10,8 @@ Recipe (CPU, this is what shipped; see resources/models/default.md for the numbe
 
     python scripts/train_default_model.py [--kimg 80] [--run runs/default] [--install-only]
 
-Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the newest snapshot
-of the run to resources/models/default.safetensors with the model's display name.
+Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
+(lowest logged SWD) to resources/models/default.safetensors with the model's display name.
 """
 
 from __future__ import annotations
@@ -41,10 +41,23 @@ RECIPE = [
 ]  # fmt: skip
 
 
+def best_snapshot(run: Path) -> Path:
+    """The snapshot at the step with the lowest SWD logged during training (SWD wanders by a few
+    points between evaluations, so the newest is not always the best); the newest if none."""
+    snapshots = sorted((run / "snapshots").glob("*.safetensors"))
+    by_step = {int(p.stem.split("-")[1]): p for p in snapshots}
+    metrics = []
+    for line in (run / "stats.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record.get("kind") == "metric" and record["step"] in by_step:
+            metrics.append((record["swd_mean"], record["step"]))
+    return by_step[min(metrics)[1]] if metrics else snapshots[-1]
+
+
 def install(run: Path) -> Path:
     from engine.modelfile import load_model, save_model
 
-    snapshot = sorted((run / "snapshots").glob("*.safetensors"))[-1]
+    snapshot = best_snapshot(run)
     model = load_model(snapshot, with_discriminator=True)
     info = {k: v for k, v in model.metadata.items() if k not in ("format", "model")}
     info |= {
@@ -55,6 +68,12 @@ def install(run: Path) -> Path:
     target = ROOT / "resources" / "models" / "default.safetensors"
     save_model(target, model.G, model.D, info=info)
     print(f"installed {snapshot} → {target} ({target.stat().st_size / 2**20:.1f} MiB)")
+    from engine.directions import iter_directions
+
+    stale = target.with_name(target.name + ".directions.json")
+    stale.unlink(missing_ok=True)  # keyed to the old model's SHA-256
+    *_, last = iter_directions(target)  # ships beside it: no PCA on an artist's first start
+    print(f"directions cached in {last['path']}")
     return target
 
 
