@@ -27,11 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 RECIPE = [
-    "--resolution", "64",
     "--batch", "16",
     "--loss", "ns",
     "--augment", "color,translation,cutout",
-    "--channel-base", "1024",
     "--channel-max", "128",
     "--seed", "0",
     "--snapshot-every", "500",
@@ -61,7 +59,7 @@ def install(run: Path) -> Path:
     model = load_model(snapshot, with_discriminator=True)
     info = {k: v for k, v in model.metadata.items() if k not in ("format", "model")}
     info |= {
-        "name": "Ganvas default (emoji, 64 px)",
+        "name": f"Ganvas default (emoji, {model.config.resolution} px)",
         "license": "Apache-2.0 (trained on Noto Color Emoji artwork, Apache-2.0 / OFL-1.1)",
         "source_snapshot": snapshot.name,
     }
@@ -83,6 +81,8 @@ def main() -> None:
     p.add_argument("--run", default=str(ROOT / "runs" / "default"))
     p.add_argument("--kimg", default="80")
     p.add_argument("--device", default="auto")
+    p.add_argument("--resolution", default="64", help="64 on a CPU; 128 on a GPU")
+    p.add_argument("--channel-base", default="1024", help="network width; raise it on a GPU")
     p.add_argument("--threads", default="0", help="CPU threads (0 = torch default)")
     p.add_argument("--install-only", action="store_true")
     args = p.parse_args()
@@ -93,7 +93,8 @@ def main() -> None:
             subprocess.run([sys.executable, str(build), "--out", args.data], check=True)
         cmd = [sys.executable, str(ROOT / "main.py"), "train", "--data", args.data]
         cmd += ["--out", str(run), "--kimg", args.kimg, "--device", args.device]
-        cmd += ["--threads", args.threads, *RECIPE]
+        cmd += ["--threads", args.threads, "--resolution", args.resolution]
+        cmd += ["--channel-base", args.channel_base, *RECIPE]
         start = time.time()
         subprocess.run(cmd, check=True)
         with open(run / "wall_time.jsonl", "a") as f:
