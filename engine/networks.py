@@ -23,7 +23,9 @@ def frozen(module: nn.Module, fn):
     weight = module.weight
     if weight.requires_grad or torch.is_inference_mode_enabled():
         return fn(weight)
-    key = (weight._version, weight.data_ptr(), weight.dtype)  # any in-place update bumps _version
+    # every in-place update (optimiser, EMA, load_state_dict) bumps _version; writes through
+    # `.data` would not, and nothing here makes them
+    key = (weight._version, weight.data_ptr(), weight.dtype)
     cached = module.__dict__.get("_frozen")
     if cached is None or cached[0] != key:
         cached = module.__dict__["_frozen"] = (key, fn(weight))
