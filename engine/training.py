@@ -250,7 +250,10 @@ class Trainer:
         self.opt_D.load_state_dict(state["opt_D"])
         self.ada.load_state_dict(state["ada"])
         self.step, self.nimg = state["step"], state["nimg"]
-        self.lr_scale, self.rollbacks = state["lr_scale"], state["rollbacks"]
+        self.rollbacks = state["rollbacks"]
+        # the optimisers' saved state carries their old lr: apply this run's (a resume with
+        # --lr must take effect), scaled down by any earlier NaN rollbacks
+        self.set_lr_scale(state["lr_scale"])
         if self.rank == 0:  # other ranks keep their own streams, seeded by rank
             self.data_gen.set_state(state["rng_data"])
             self.dev_gen.set_state(state["rng_device"])

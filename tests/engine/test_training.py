@@ -73,6 +73,19 @@ def test_exact_resume_after_close(blob_folder, tmp_path):
     assert_same_weights(weights(straight), weights(halves))
 
 
+def test_a_resume_takes_the_new_learning_rate(blob_folder, tmp_path):
+    run = tmp_path / "run"
+    gen = train(tiny_train_config(blob_folder, run))
+    for event in gen:
+        if event["kind"] == "progress" and event["step"] == 10:
+            gen.close()
+    list(train(tiny_train_config(blob_folder, run, lr_g=0.001, lr_d=0.0005)))
+    state = load_checkpoint(run / "checkpoints" / "latest.pt")
+    assert state["step"] == 20
+    assert [g["lr"] for g in state["opt_G"]["param_groups"]] == [0.001]
+    assert [g["lr"] for g in state["opt_D"]["param_groups"]] == [0.0005]
+
+
 def test_exact_resume_after_kill_9(blob_folder, tmp_path):
     """A real training process killed with SIGKILL resumes to identical weights."""
     run = tmp_path / "killed"
