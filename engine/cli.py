@@ -180,7 +180,13 @@ def cmd_train(args: argparse.Namespace) -> int:
                     # the engine's own speed and ETA: tqdm's would count a resumed run's
                     # earlier kimg as done in the first second
                     fmt = "{l_bar}{bar}| {n:.1f}/{total:g} kimg [{elapsed}{postfix}]"
-                    bar = tqdm(total=cfg.kimg, bar_format=fmt, disable=rank > 0, dynamic_ncols=True)
+                    bar = tqdm(
+                        total=cfg.kimg,
+                        bar_format=fmt,
+                        disable=rank > 0,
+                        delay=0.1,
+                        dynamic_ncols=True,
+                    )
                 bar.n = min(event["kimg"], cfg.kimg)
                 post = {"ETA": _duration(event.get("eta_s")), "img/s": event["img_per_s"]}
                 post |= {"G": event.get("loss_G")}

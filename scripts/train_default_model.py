@@ -83,6 +83,7 @@ def main() -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--resolution", default="64", help="64 on a CPU; 128 on a GPU")
     p.add_argument("--channel-base", default="1024", help="network width; raise it on a GPU")
+    p.add_argument("--lr", help="learning rate (engine default 0.0025); a resume takes it")
     p.add_argument("--threads", default="0", help="CPU threads (0 = torch default)")
     p.add_argument("--install-only", action="store_true")
     args = p.parse_args()
@@ -95,6 +96,7 @@ def main() -> None:
         cmd += ["--out", str(run), "--kimg", args.kimg, "--device", args.device]
         cmd += ["--threads", args.threads, "--resolution", args.resolution]
         cmd += ["--channel-base", args.channel_base, *RECIPE]
+        cmd += ["--lr", args.lr] if args.lr else []
         start = time.time()
         subprocess.run(cmd, check=True)
         with open(run / "wall_time.jsonl", "a") as f:
