@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--augment", help="DiffAugment ops, e.g. color,translation,cutout ('' = off)")
     t.add_argument("--channel-base", type=int, help="network width (1024; raise it on a GPU)")
     t.add_argument("--channel-max", type=int, help="maximum channels per layer (128)")
+    t.add_argument("--d-channel-min", type=int, help="discriminator's minimum channels (8)")
     t.add_argument("--lr", type=float, help="learning rate of G and D (0.0025)")
     t.add_argument("--seed", type=int, help="random seed (0)")
     t.add_argument("--threads", type=int, help="CPU threads for torch (default: all)")
@@ -139,6 +140,8 @@ def _train_config(args: argparse.Namespace):
         cfg.model.channel_base = args.channel_base
     if args.channel_max is not None:
         cfg.model.channel_max = args.channel_max
+    if args.d_channel_min is not None:
+        cfg.model.d_channel_min = args.d_channel_min
     if args.lr is not None:
         cfg.lr_g = cfg.lr_d = args.lr
     res = cfg.data.resolution

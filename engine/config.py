@@ -64,10 +64,14 @@ class ModelConfig:
     # model's width, so from-scratch and fine-tuned runs share one architecture
     channel_base: int = 1024
     channel_max: int = 128
+    d_channel_min: int = 8  # the discriminator's narrowest (highest-resolution) layers
     mbstd_group: int = 4
 
     def channels_at(self, res: int) -> int:
         return max(min(self.channel_base // res, self.channel_max), 8)
+
+    def d_channels_at(self, res: int) -> int:
+        return max(self.channels_at(res), self.d_channel_min)
 
     @property
     def num_ws(self) -> int:

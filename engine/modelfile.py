@@ -75,6 +75,7 @@ def _validated_config(raw: dict) -> ModelConfig:
         "mapping_layers": (1, 16),
         "channel_base": (16, 1 << 16),
         "channel_max": (8, 1024),
+        "d_channel_min": (8, 1024),
         "mbstd_group": (1, 64),
     }
     for name, (lo, hi) in limits.items():

@@ -201,13 +201,13 @@ class Discriminator(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         res = cfg.resolution
-        self.fromrgb = EqualConv2d(cfg.img_channels, cfg.channels_at(res), 1)
+        self.fromrgb = EqualConv2d(cfg.img_channels, cfg.d_channels_at(res), 1)
         blocks = []
         while res > 4:
-            blocks.append(DiscriminatorBlock(cfg.channels_at(res), cfg.channels_at(res // 2)))
+            blocks.append(DiscriminatorBlock(cfg.d_channels_at(res), cfg.d_channels_at(res // 2)))
             res //= 2
         self.blocks = nn.ModuleList(blocks)
-        ch = cfg.channels_at(4)
+        ch = cfg.d_channels_at(4)
         self.mbstd_group = cfg.mbstd_group
         self.conv = EqualConv2d(ch + 1, ch, 3)
         self.fc = EqualLinear(ch * 16, ch)

@@ -22,7 +22,7 @@ from PIL import Image
 from . import __version__
 from .augment import AdaptiveProbability, augment, parse_policy
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import TrainConfig
+from .config import ModelConfig, TrainConfig
 from .dataset import Dataset, scan_folder
 from .devices import autocast_dtype, pick_device
 from .files import write_atomic, write_text_atomic
@@ -239,7 +239,8 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        if state["config"]["model"] != self.G.cfg.to_dict():
+        saved = ModelConfig.from_dict(state["config"]["model"])  # older runs lack newer fields
+        if saved.to_dict() != self.G.cfg.to_dict():
             raise TrainingError(
                 "the checkpoint in this run folder was made with a different architecture; "
                 "use a new run folder"

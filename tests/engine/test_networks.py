@@ -51,3 +51,13 @@ def test_gradients_reach_the_latent_through_frozen_layers():
     with torch.inference_mode():  # never caches inference tensors autograd cannot save
         G.synthesis(ws.detach())
     D(G.synthesis(ws)).sum().backward()
+
+
+def test_the_discriminator_channel_floor_widens_only_the_discriminator():
+    cfg = ModelConfig(resolution=16, channel_base=64, channel_max=32, z_dim=16, w_dim=16)
+    narrow, wide = (
+        Discriminator(cfg),
+        Discriminator(ModelConfig(**{**cfg.to_dict(), "d_channel_min": 24})),
+    )
+    assert narrow.fromrgb.weight.shape[0] == 8 and wide.fromrgb.weight.shape[0] == 24
+    assert wide(torch.zeros(2, 3, 16, 16)).shape == (2, 1)

@@ -14,7 +14,7 @@ import pytest
 import torch
 from helpers import make_blob_images, tiny_train_config
 
-from engine.checkpoint import load_checkpoint
+from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.config import TrainConfig
 from engine.modelfile import load_model, save_model
 from engine.networks import Generator
@@ -84,6 +84,20 @@ def test_a_resume_takes_the_new_learning_rate(blob_folder, tmp_path):
     assert state["step"] == 20
     assert [g["lr"] for g in state["opt_G"]["param_groups"]] == [0.001]
     assert [g["lr"] for g in state["opt_D"]["param_groups"]] == [0.0005]
+
+
+def test_a_run_from_before_a_new_architecture_field_resumes(blob_folder, tmp_path):
+    run = tmp_path / "run"
+    gen = train(tiny_train_config(blob_folder, run))
+    for event in gen:
+        if event["kind"] == "progress" and event["step"] == 10:
+            gen.close()
+    ckpt = run / "checkpoints" / "latest.pt"
+    state = load_checkpoint(ckpt)
+    del state["config"]["model"]["d_channel_min"]  # as written by an older Ganvas
+    save_checkpoint(ckpt, state)
+    list(train(tiny_train_config(blob_folder, run)))
+    assert load_checkpoint(ckpt)["step"] == 20
 
 
 def test_exact_resume_after_kill_9(blob_folder, tmp_path):
