@@ -5,10 +5,13 @@ Recipe (CPU, this is what shipped; see resources/models/default.md for the numbe
               composited on white, 64 px, mirror augmentation
     network   channel_base 1024, channel_max 128 (0.8 M generator parameters, ~6 ms per image)
     training  non-saturating loss + lazy R1, DiffAugment color/translation/cutout with ADA
-              (target 0.6), batch 16, lr 0.0025, EMA half-life 2.5 kimg, seed 0, 80 kimg
-              (5000 steps; about 75 min on 2 CPU cores)
+              (target 0.6), batch 16, EMA half-life 2.5 kimg, seed 0; lr 0.0025 to 80 kimg,
+              resumed with --kimg 200 and, from 115 kimg, --lr 0.001; stopped at 162 kimg and
+              the best logged snapshot (128 kimg, about 105 min on 2 CPU cores) installed
 
-    python scripts/train_default_model.py [--kimg 80] [--run runs/default] [--install-only]
+    python scripts/train_default_model.py --kimg 80
+    python scripts/train_default_model.py --kimg 200 [--lr 0.001]   # resumes the run
+    python scripts/train_default_model.py --install-only
 
 Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
 (lowest logged SWD) to resources/models/default.safetensors with the model's display name.
