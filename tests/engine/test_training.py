@@ -59,15 +59,19 @@ def test_run_folder_and_events(blob_folder, tmp_path):
     assert model.D is not None and model.metadata["training"]["step"] == 20
 
 
+def stop_at_step_10(data, run):
+    gen = train(tiny_train_config(data, run))
+    for event in gen:
+        if event["kind"] == "progress" and event["step"] == 10:
+            gen.close()  # like the GUI's stop button: saves a checkpoint at step 10
+
+
 def test_exact_resume_after_close(blob_folder, tmp_path):
     straight = tmp_path / "straight"
     list(train(tiny_train_config(blob_folder, straight)))
 
     halves = tmp_path / "halves"
-    gen = train(tiny_train_config(blob_folder, halves))
-    for event in gen:
-        if event["kind"] == "progress" and event["step"] == 10:
-            gen.close()  # like the GUI's stop button: saves a checkpoint at step 10
+    stop_at_step_10(blob_folder, halves)
     assert load_checkpoint(halves / "checkpoints" / "latest.pt")["step"] == 10
     list(train(tiny_train_config(blob_folder, halves)))
     assert_same_weights(weights(straight), weights(halves))
@@ -75,10 +79,7 @@ def test_exact_resume_after_close(blob_folder, tmp_path):
 
 def test_a_resume_takes_the_new_learning_rate(blob_folder, tmp_path):
     run = tmp_path / "run"
-    gen = train(tiny_train_config(blob_folder, run))
-    for event in gen:
-        if event["kind"] == "progress" and event["step"] == 10:
-            gen.close()
+    stop_at_step_10(blob_folder, run)
     list(train(tiny_train_config(blob_folder, run, lr_g=0.001, lr_d=0.0005)))
     state = load_checkpoint(run / "checkpoints" / "latest.pt")
     assert state["step"] == 20
@@ -88,10 +89,7 @@ def test_a_resume_takes_the_new_learning_rate(blob_folder, tmp_path):
 
 def test_a_run_from_before_a_new_architecture_field_resumes(blob_folder, tmp_path):
     run = tmp_path / "run"
-    gen = train(tiny_train_config(blob_folder, run))
-    for event in gen:
-        if event["kind"] == "progress" and event["step"] == 10:
-            gen.close()
+    stop_at_step_10(blob_folder, run)
     ckpt = run / "checkpoints" / "latest.pt"
     state = load_checkpoint(ckpt)
     del state["config"]["model"]["d_channel_min"]  # as written by an older Ganvas
