@@ -180,7 +180,9 @@ def run_ganvas(args, train_dir: Path, out: Path, marks: list[float], n: int) -> 
         *args.ganvas_args.split(),
     ]
     cmd = [sys.executable, str(Path(__file__).resolve()), "_ganvas-worker", "--out", str(out)]
-    cmd += ["--marks", ",".join(f"{m:g}" for m in marks), "--samples", str(n), "--", *train_args]
+    cmd += ["--marks", ",".join(f"{m:g}" for m in marks), "--samples", str(n)]
+    cmd += [f"--set={item}" for item in args.ganvas_set.split()]
+    cmd += ["--", *train_args]
     run_logged(cmd, thread_env(args.threads), out / "log.txt")
     return json.loads((out / "marks.json").read_text())
 
@@ -204,6 +206,22 @@ def run_peer(args, python: Path, patched: Path, train_dir: Path, out: Path, mark
 
 
 # --- the Ganvas side, run as a subprocess of this file ----------------------------------------
+def apply_override(cfg, item: str) -> None:
+    """'ada_kimg=100' or 'model.mapping_layers=2': set a TrainConfig field the CLI lacks."""
+    key, _, text = item.partition("=")
+    *parents, name = key.split(".")
+    target = cfg
+    for part in parents:
+        target = getattr(target, part)
+    if not hasattr(target, name):
+        raise SystemExit(f"--ganvas-set: no config field {key!r}")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    setattr(target, name, value)
+
+
 def ganvas_worker(argv: list[str]) -> None:
     """Drive engine.training.train exactly as `main.py train` does, with a training clock.
 
@@ -216,6 +234,7 @@ def ganvas_worker(argv: list[str]) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--marks", required=True)
     p.add_argument("--samples", type=int, required=True)
+    p.add_argument("--set", action="append", default=[], help="FIELD=JSON on TrainConfig")
     p.add_argument("train_args", nargs=argparse.REMAINDER)
     args = p.parse_args(argv)
     train_args = args.train_args[1:] if args.train_args[:1] == ["--"] else args.train_args
@@ -231,6 +250,8 @@ def ganvas_worker(argv: list[str]) -> None:
     out = Path(args.out)
     marks = [float(x) for x in args.marks.split(",")]
     cfg = _train_config(build_parser().parse_args(["train", *train_args]))
+    for item in args.set:
+        apply_override(cfg, item)
     start = time.perf_counter()
     paused, paused_since = 0.0, None
     dataset = scan_folder(cfg.data_dir, cfg.data)
@@ -317,6 +338,11 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0, help="split, init and sample seed")
     p.add_argument("--trainers", default="ganvas,peer", help="which to run (comma list)")
     p.add_argument("--ganvas-args", default="", help="extra `main.py train` args, quoted")
+    p.add_argument(
+        "--ganvas-set",
+        default="",
+        help="TrainConfig fields the CLI lacks, e.g. 'ada_kimg=100 model.mapping_layers=2'",
+    )
     p.add_argument("--peer-fmap-max", type=int, default=64)
     p.add_argument("--peer-attn", default="", help="attn_res_layers, e.g. 32; '' = none")
     p.add_argument("--peer-grad-accum", type=int, default=1, help="1: optimizer batch = --batch")
