@@ -55,14 +55,14 @@ def best_snapshot(run: Path) -> Path:
     return by_step[min(metrics)[1]] if metrics else snapshots[-1]
 
 
-def install(run: Path) -> Path:
+def install(run: Path, subject: str) -> Path:
     from engine.modelfile import load_model, save_model
 
     snapshot = best_snapshot(run)
     model = load_model(snapshot, with_discriminator=True)
     info = {k: v for k, v in model.metadata.items() if k not in ("format", "model")}
     info |= {
-        "name": f"Ganvas default (emoji, {model.config.resolution} px)",
+        "name": f"Ganvas default ({subject}, {model.config.resolution} px)",
         "license": "Apache-2.0 (trained on Noto Color Emoji artwork, Apache-2.0 / OFL-1.1)",
         "source_snapshot": snapshot.name,
     }
@@ -88,6 +88,8 @@ def main() -> None:
     p.add_argument("--channel-base", default="1024", help="network width; raise it on a GPU")
     p.add_argument("--lr", help="learning rate (engine default 0.0025); a resume takes it")
     p.add_argument("--threads", default="0", help="CPU threads (0 = torch default)")
+    p.add_argument("--base", help="fine-tune from this .safetensors model (a new run only)")
+    p.add_argument("--subject", default="emoji", help="what it draws, for the model's name")
     p.add_argument("--install-only", action="store_true")
     args = p.parse_args()
     run = Path(args.run)
@@ -100,11 +102,12 @@ def main() -> None:
         cmd += ["--threads", args.threads, "--resolution", args.resolution]
         cmd += ["--channel-base", args.channel_base, *RECIPE]
         cmd += ["--lr", args.lr] if args.lr else []
+        cmd += ["--base", args.base] if args.base else []
         start = time.time()
         subprocess.run(cmd, check=True)
         with open(run / "wall_time.jsonl", "a") as f:
             f.write(json.dumps({"started": start, "seconds": time.time() - start}) + "\n")
-    install(run)
+    install(run, args.subject)
 
 
 if __name__ == "__main__":
