@@ -1,17 +1,22 @@
 """Train the bundled default model with the engine's own CLI, then install it into resources/.
 
-Recipe (CPU, this is what shipped; see resources/models/default.md for the numbers):
-    data      every single-codepoint emoji of Noto Color Emoji (scripts/build_default_dataset.py),
-              composited on white, 64 px, mirror augmentation
-    network   channel_base 1024, channel_max 128 (0.8 M generator parameters, ~6 ms per image)
-    training  non-saturating loss + lazy R1, DiffAugment color/translation/cutout with ADA
-              (target 0.6), batch 16, EMA half-life 2.5 kimg, seed 0; lr 0.0025 to 80 kimg,
-              resumed with --kimg 200 and, from 115 kimg, --lr 0.001; stopped at 162 kimg and
-              the best logged snapshot (128 kimg, about 105 min on 2 CPU cores) installed
+Recipe (CPU, this is what shipped; see resources/models/default.md for the numbers), two stages:
+  1. all emoji  every single-codepoint emoji of Noto Color Emoji (scripts/build_default_dataset.py,
+                1381 images), composited on white, 64 px, mirror augmentation; channel_base 1024,
+                channel_max 128 (0.8 M generator parameters, ~6 ms per image); non-saturating
+                loss + lazy R1, DiffAugment color/translation/cutout with ADA (target 0.6),
+                batch 16, EMA half-life 2.5 kimg, seed 0; lr 0.0025 to 115 kimg, then 0.001;
+                the best logged snapshot (128 kimg, about 105 min on 2 CPU cores)
+  2. faces      that model fine-tuned (--base) on the 120 face emoji
+                (build_default_dataset.py --subset faces), same recipe, lr 0.0025
 
     python scripts/train_default_model.py --kimg 80
     python scripts/train_default_model.py --kimg 200 [--lr 0.001]   # resumes the run
     python scripts/train_default_model.py --install-only
+    python scripts/build_default_dataset.py --subset faces --out data/emoji-faces
+    python scripts/train_default_model.py --data data/emoji-faces --run runs/faces --kimg 120 \
+        --base resources/models/default.safetensors --subject "emoji faces"
+    python scripts/train_default_model.py --run runs/faces --subject "emoji faces" --install-only
 
 Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
 (lowest logged SWD) to resources/models/default.safetensors with the model's display name.
