@@ -13,9 +13,9 @@ Recipe (CPU, this is what shipped; see resources/models/default.md for the numbe
     python scripts/train_default_model.py --kimg 80
     python scripts/train_default_model.py --kimg 200 [--lr 0.001]   # resumes the run
     python scripts/train_default_model.py --install-only
-    python scripts/build_default_dataset.py --subset faces --out data/emoji-faces
-    python scripts/train_default_model.py --data data/emoji-faces --run runs/faces --kimg 120 \
-        --base resources/models/default.safetensors --subject "emoji faces"
+    python scripts/train_default_model.py --data data/emoji-faces --subset faces --run runs/faces \
+        --kimg 120 --base resources/models/default.safetensors --subject "emoji faces"
+    (resumed with --kimg 200, stopped at 130 kimg; the 112 kimg snapshot shipped)
     python scripts/train_default_model.py --run runs/faces --subject "emoji faces" --install-only
 
 Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
@@ -95,13 +95,15 @@ def main() -> None:
     p.add_argument("--threads", default="0", help="CPU threads (0 = torch default)")
     p.add_argument("--base", help="fine-tune from this .safetensors model (a new run only)")
     p.add_argument("--subject", default="emoji", help="what it draws, for the model's name")
+    p.add_argument("--subset", default="all", help="which emoji, when --data must be built")
     p.add_argument("--install-only", action="store_true")
     args = p.parse_args()
     run = Path(args.run)
     if not args.install_only:
         if not Path(args.data).is_dir():
             build = ROOT / "scripts" / "build_default_dataset.py"
-            subprocess.run([sys.executable, str(build), "--out", args.data], check=True)
+            cmd = [sys.executable, str(build), "--out", args.data, "--subset", args.subset]
+            subprocess.run(cmd, check=True)
         cmd = [sys.executable, str(ROOT / "main.py"), "train", "--data", args.data]
         cmd += ["--out", str(run), "--kimg", args.kimg, "--device", args.device]
         cmd += ["--threads", args.threads, "--resolution", args.resolution]
