@@ -26,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch", type=int, help="batch size per device (16)")
     t.add_argument("--base", help="fine-tune from this .safetensors model")
     t.add_argument("--freeze-d", type=int, help="discriminator blocks frozen when fine-tuning")
+    t.add_argument(
+        "--keep-variety",
+        type=float,
+        help="fine-tuning: weight of the loss that keeps the base model's variety (0 = off)",
+    )
     t.add_argument("--device", help="auto, cpu, cuda or mps (auto)")
     t.add_argument("--loss", choices=["ns", "hinge", "wgan-gp"], help="GAN loss (ns)")
     t.add_argument("--crop", choices=["center", "pad", "stretch"], help="how to square images")
@@ -117,6 +122,7 @@ def _train_config(args: argparse.Namespace):
         "batch": "batch",
         "base": "base_model",
         "freeze_d": "freeze_d",
+        "keep_variety": "keep_variety",
         "device": "device",
         "loss": "loss",
         "augment": "augment",

@@ -96,6 +96,10 @@ class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     base_model: str | None = None  # .safetensors to fine-tune from
     freeze_d: int = 0  # number of discriminator blocks (from the input side) kept frozen
+    # fine-tuning only: weight of the loss that keeps the base model's variety (losses.py); without
+    # it a fine-tune on 120 emoji faces drew one expression for every seed within 8 kimg
+    # (BENCHMARKS.md, "fine-tuning variety"); 1000 kept too much of the base's shapes
+    keep_variety: float = 100.0
     kimg: float = 100.0  # training length in thousands of real images shown to D
     batch: int = 16
     loss: LossKind = "ns"

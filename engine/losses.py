@@ -1,4 +1,4 @@
-"""GAN losses: non-saturating (+ lazy R1), hinge, WGAN-GP."""
+"""GAN losses: non-saturating (+ lazy R1), hinge, WGAN-GP; distance consistency for fine-tunes."""
 
 from __future__ import annotations
 
@@ -43,3 +43,28 @@ def gradient_penalty(
     mixed = reals.detach().lerp(fakes.detach(), t).requires_grad_(True)
     (grad,) = torch.autograd.grad(D(mixed).sum(), mixed, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).square().mean()
+
+
+def _similarities(f: torch.Tensor) -> torch.Tensor:
+    """Cosine similarity of each sample to every other one in the batch: [n, n - 1]."""
+    n = f.shape[0]
+    f = F.normalize(f.flatten(1).float(), dim=1)
+    off_diagonal = ~torch.eye(n, dtype=torch.bool, device=f.device)
+    return (f @ f.t())[off_diagonal].view(n, n - 1)
+
+
+def distance_consistency(source: list[torch.Tensor], target: list[torch.Tensor]) -> torch.Tensor:
+    """Cross-domain distance consistency (Ojha et al. 2021, few-shot adaptation).
+
+    For one batch of latents, each sample's softmaxed cosine similarities to the others, layer by
+    layer, should stay what they were in the base model: a fine-tune on a few images then keeps the
+    base model's variety instead of collapsing onto one or two of the training images' modes.
+    """
+    total = torch.zeros((), device=target[0].device)
+    for s, t in zip(source, target):
+        total = total + F.kl_div(
+            F.log_softmax(_similarities(t), dim=1),
+            F.softmax(_similarities(s), dim=1),
+            reduction="batchmean",
+        )
+    return total / len(target)

@@ -149,11 +149,14 @@ class SynthesisNetwork(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.num_ws = cfg.num_ws
 
-    def forward(self, ws: torch.Tensor) -> torch.Tensor:
+    def forward(self, ws: torch.Tensor, features: list | None = None) -> torch.Tensor:
+        """`features`, when given, receives each block's activations (for fine-tuning losses)."""
         x = img = None
         i = 0
         for block in self.blocks:
             x, img = block(x, img, ws[:, i : i + block.num_ws])
+            if features is not None:
+                features.append(x)
             i += block.num_ws - 1
         return img
 

@@ -26,7 +26,13 @@ from .config import ModelConfig, TrainConfig
 from .dataset import Dataset, scan_folder
 from .devices import autocast_dtype, pick_device
 from .files import write_atomic, write_text_atomic
-from .losses import discriminator_loss, generator_loss, gradient_penalty, r1_penalty
+from .losses import (
+    discriminator_loss,
+    distance_consistency,
+    generator_loss,
+    gradient_penalty,
+    r1_penalty,
+)
 from .modelfile import ModelFileError, load_model, save_model
 from .networks import Discriminator, Generator
 from .render import render_seeds, tile
@@ -78,6 +84,10 @@ class Trainer:
             if self.base.D is not None:
                 self.D.load_state_dict(self.base.D.state_dict())
         self.D.freeze_blocks(cfg.freeze_d)
+        # the base generator, frozen: the reference whose variety keep_variety preserves
+        self.source = None
+        if self.base and cfg.keep_variety > 0:
+            self.source = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         if device.type == "cuda":
             for net in (self.G, self.D, self.G_ema):
@@ -130,19 +140,25 @@ class Trainer:
             x = torch.where(flip, x.flip(3), x)
         return x
 
-    def _ws(self, update_avg: bool) -> torch.Tensor:
-        """Sample ws for a batch, with style-mixing regularisation at a random layer."""
+    def _latents(self) -> tuple[torch.Tensor, tuple[torch.Tensor, int] | None]:
+        """z for a batch and, for style-mixing regularisation, maybe a second z and its layer."""
         G, b = self.G, self.cfg.batch
         z = torch.randn(b, G.cfg.z_dim, generator=self.dev_gen, device=self.device)
-        ws = G.map(z)
-        if update_avg:
-            G.mapping.w_avg.lerp_(ws[:, 0].detach().mean(0), 0.005)
+        mix = None
         if self.cfg.style_mixing > 0:
             u = torch.rand(2, generator=self.dev_gen, device=self.device).tolist()
             if u[0] < self.cfg.style_mixing:
                 z2 = torch.randn(b, G.cfg.z_dim, generator=self.dev_gen, device=self.device)
-                cut = 1 + int(u[1] * (G.num_ws - 1))
-                ws = torch.cat([ws[:, :cut], G.map(z2)[:, cut:]], dim=1)
+                mix = z2, 1 + int(u[1] * (G.num_ws - 1))
+        return z, mix
+
+    @staticmethod
+    def _ws(G: Generator, latents: tuple[torch.Tensor, tuple[torch.Tensor, int] | None]):
+        z, mix = latents
+        ws = G.map(z)
+        if mix is not None:
+            z2, cut = mix
+            ws = torch.cat([ws[:, :cut], G.map(z2)[:, cut:]], dim=1)
         return ws
 
     def _D(self, img: torch.Tensor) -> torch.Tensor:
@@ -158,9 +174,20 @@ class Trainer:
         self.G.requires_grad_(True)
         for p in self.d_params:
             p.requires_grad_(False)
+        latents = self._latents()
+        feats = [] if self.source is not None else None
         with self._autocast():
-            fake_logits = self._D(self.G.synthesis(self._ws(update_avg=True)))
+            ws = self._ws(self.G, latents)
+            self.G.mapping.w_avg.lerp_(ws[:, 0].detach().mean(0), 0.005)  # ws[:, 0] is unmixed
+            fake_logits = self._D(self.G.synthesis(ws, feats))
             loss_g = generator_loss(cfg.loss, fake_logits.float())
+            if self.source is not None:
+                base_feats: list[torch.Tensor] = []
+                with torch.no_grad():
+                    self.source.synthesis(self._ws(self.source, latents), base_feats)
+                dc = distance_consistency(base_feats, feats)
+                loss_g = loss_g + cfg.keep_variety * dc
+                losses["variety"] = float(dc.detach())
         self.opt_G.zero_grad(set_to_none=True)
         self.scaler.scale(loss_g).backward()
         _average_gradients(list(self.G.parameters()), self.world)
@@ -172,7 +199,7 @@ class Trainer:
             p.requires_grad_(True)
         with self._autocast():
             with torch.no_grad():
-                fakes = self.G.synthesis(self._ws(update_avg=False))
+                fakes = self.G.synthesis(self._ws(self.G, self._latents()))
             real_logits = self._D(reals).float()
             loss_d = discriminator_loss(cfg.loss, real_logits, self._D(fakes).float())
         if cfg.loss == "wgan-gp":

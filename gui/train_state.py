@@ -73,6 +73,7 @@ class TrainState(QObject):
     lr_changed = Signal(float)
     mirror_changed = Signal(bool)
     freeze_d_changed = Signal(int)
+    keep_variety_changed = Signal(float)
     ema_kimg_changed = Signal(float)
     seed_changed = Signal(int)
     device_changed = Signal(str)
@@ -94,6 +95,7 @@ class TrainState(QObject):
     lr = Property(0.0025, _positive_float)
     mirror = Property(True)
     freeze_d = Property(0)
+    keep_variety = Property(TrainConfig.keep_variety)
     ema_kimg = Property(2.5, _positive_float)
     seed = Property(0)
     device = Property("auto")
@@ -149,6 +151,7 @@ def build_config(
         data=DataConfig(resolution=state.resolution, crop=state.crop),
         base_model=base,
         freeze_d=state.freeze_d if base else 0,
+        keep_variety=state.keep_variety if base else 0.0,
         lr_g=state.lr,
         lr_d=state.lr,
         mirror=state.mirror,

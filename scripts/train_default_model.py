@@ -94,6 +94,7 @@ def main() -> None:
     p.add_argument("--lr", help="learning rate (engine default 0.0025); a resume takes it")
     p.add_argument("--threads", default="0", help="CPU threads (0 = torch default)")
     p.add_argument("--base", help="fine-tune from this .safetensors model (a new run only)")
+    p.add_argument("--keep-variety", help="fine-tuning: weight of the variety-keeping loss")
     p.add_argument("--subject", default="emoji", help="what it draws, for the model's name")
     p.add_argument("--subset", default="all", help="which emoji, when --data must be built")
     p.add_argument("--install-only", action="store_true")
@@ -110,6 +111,7 @@ def main() -> None:
         cmd += ["--channel-base", args.channel_base, *RECIPE]
         cmd += ["--lr", args.lr] if args.lr else []
         cmd += ["--base", args.base] if args.base else []
+        cmd += ["--keep-variety", args.keep_variety] if args.keep_variety else []
         start = time.time()
         subprocess.run(cmd, check=True)
         with open(run / "wall_time.jsonl", "a") as f:

@@ -59,8 +59,8 @@ def test_run_folder_and_events(blob_folder, tmp_path):
     assert model.D is not None and model.metadata["training"]["step"] == 20
 
 
-def stop_at_step_10(data, run):
-    gen = train(tiny_train_config(data, run))
+def stop_at_step_10(data, run, **overrides):
+    gen = train(tiny_train_config(data, run, **overrides))
     for event in gen:
         if event["kind"] == "progress" and event["step"] == 10:
             gen.close()  # like the GUI's stop button: saves a checkpoint at step 10
@@ -188,6 +188,18 @@ def test_fine_tune_freezes_d_and_checks_architecture(blob_folder, tmp_path, tiny
     bad.data.resolution = 32
     with pytest.raises(TrainingError, match="16 px RGB.*32 px"):
         list(train(bad))
+
+
+def test_keep_variety_fine_tune_logs_and_resumes_exactly(blob_folder, tmp_path, tiny_model_file):
+    fine_tune = {"base_model": str(tiny_model_file), "keep_variety": 100.0}
+    events = list(train(tiny_train_config(blob_folder, tmp_path / "straight", **fine_tune)))
+    variety = [e["variety"] for e in events if e["kind"] == "progress"]
+    assert len(variety) == 4 and variety[-1] > 0  # the generator moved away from its base
+
+    halves = tmp_path / "halves"
+    stop_at_step_10(blob_folder, halves, **fine_tune)
+    list(train(tiny_train_config(blob_folder, halves, **fine_tune)))
+    assert_same_weights(weights(tmp_path / "straight"), weights(halves))
 
 
 def test_no_usable_images_fails_before_training(tmp_path):

@@ -342,3 +342,19 @@ def test_unfinished_runs_in_the_runs_folder_reveal_the_dock_at_start(qtbot, tmp_
     panel.dismiss_button.click()
     assert not panel.banner.isVisibleTo(panel)
     w.close()
+
+
+def test_fine_tune_settings_apply_only_when_starting_from_a_model(make_panel, tiny_model_file):
+    from gui.train_state import START_DEFAULT, START_SCRATCH, build_config
+
+    panel = make_panel(default_model=tiny_model_file)
+    panel.state.start_from = START_DEFAULT
+    assert panel.variety_spin.isEnabled() and panel.freeze_spin.isEnabled()
+    panel.variety_spin.setValue(500)
+    cfg = build_config(panel.state, tiny_model_file)
+    assert cfg.base_model == str(tiny_model_file) and cfg.keep_variety == 500
+
+    panel.state.start_from = START_SCRATCH
+    assert not panel.variety_spin.isEnabled()
+    cfg = build_config(panel.state, tiny_model_file)
+    assert cfg.base_model is None and cfg.keep_variety == 0
