@@ -2,8 +2,9 @@
 
 SWD (ProGAN's, ×1e3) of the model vs real images sits next to an untrained generator of the
 same architecture (the ceiling) and two disjoint halves of the real images (the floor); the
-nearest training image of each sample is the memorisation check. FID is added only when the
-user passes a local Inception-v3 weights file (engine/fid.py).
+nearest training image of each sample is the memorisation check; variety (metrics.variety) is
+the mode-collapse check, with two halves of the real images as its reference. FID is added only
+when the user passes a local Inception-v3 weights file (engine/fid.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import torch
 
 from .config import DataConfig
 from .dataset import scan_folder
-from .metrics import nearest_training_images, sliced_wasserstein_distance
+from .metrics import nearest_training_images, sliced_wasserstein_distance, variety
 from .modelfile import load_model
 from .networks import Generator
 from .render import render_seeds
@@ -47,6 +48,7 @@ def evaluate_model(
     untrained = Generator(cfg).eval()
     generated = fakes(model.G)
     dist, _ = nearest_training_images(generated[:256], images)
+    spread = variety(half_a, generated)
     result = {
         "model": model.name,
         "images": len(images),
@@ -55,6 +57,10 @@ def evaluate_model(
         "swd_model_psi07": swd(half_a, fakes(model.G, 0.7)),
         "swd_untrained": swd(half_a, fakes(untrained)),
         "swd_floor": swd(half_a, half_b),
+        "spread_real": spread["spread_real"],
+        "spread_model": spread["spread_samples"],
+        "coverage_model": spread["coverage"],
+        "coverage_floor": variety(half_a, half_b)["coverage"],
         "nearest_rms_median": float(dist[:, 0].median()),
         "nearest_rms_min": float(dist[:, 0].min()),
     }

@@ -97,6 +97,7 @@ def test_metrics_command_reports_swd_with_its_references(tiny_model_file, capsys
     assert numbers["n"] == numbers["images"] // 2
     assert 0 < numbers["swd_floor"] < numbers["swd_untrained"]
     assert numbers["swd_model"] > 0 and numbers["nearest_rms_min"] >= 0
+    assert numbers["spread_real"] > 0 and numbers["coverage_floor"] > 0
     assert "fid_model" not in numbers  # only with --inception
 
     code = cli_main(["metrics", "--model", str(tiny_model_file), "--data", str(data),

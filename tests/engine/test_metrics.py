@@ -15,6 +15,7 @@ from engine.metrics import (
     psnr,
     sliced_wasserstein_distance,
     ssim,
+    variety,
 )
 
 
@@ -106,6 +107,18 @@ def test_nearest_finds_exact_copy():
     ref = brute.topk(3, dim=1, largest=False)
     assert torch.equal(idx, ref.indices)
     torch.testing.assert_close(dist.double(), ref.values, atol=1e-5, rtol=0)
+
+
+def test_variety_sees_one_layout_in_many_colourings():
+    reals = smooth_images(40, 1, size=64)
+    # every "sample" is the same picture in a different tint and brightness: collapsed
+    tints = torch.linspace(0.5, 1.0, 40)[:, None, None, None]
+    collapsed = (reals[:1].float() * tints).round().byte()
+    same = variety(reals, reals)
+    assert same["spread_real"] == same["spread_samples"] > 0.5 and same["coverage"] < 1e-3
+    low = variety(reals, collapsed)
+    assert low["spread_samples"] < 0.01 and low["coverage"] > 0.5
+    assert variety(reals[:20], reals[20:])["coverage"] < low["coverage"]
 
 
 def test_psnr_known_values():
