@@ -8,15 +8,17 @@ Recipe (CPU, this is what shipped; see resources/models/default.md for the numbe
                 batch 16, EMA half-life 2.5 kimg, seed 0; lr 0.0025 to 115 kimg, then 0.001;
                 the best logged snapshot (128 kimg, about 105 min on 2 CPU cores)
   2. faces      that model fine-tuned (--base) on the 120 face emoji
-                (build_default_dataset.py --subset faces), same recipe, lr 0.0025
+                (build_default_dataset.py --subset faces), same recipe, lr 0.0025, keep-variety
+                100 (without it every seed drew the same face); 120 kimg, 82 min; the best
+                logged snapshot (112 kimg) installed
 
     python scripts/train_default_model.py --kimg 80
     python scripts/train_default_model.py --kimg 200 [--lr 0.001]   # resumes the run
     python scripts/train_default_model.py --install-only
-    python scripts/train_default_model.py --data data/emoji-faces --subset faces --run runs/faces \
-        --kimg 120 --base resources/models/default.safetensors --subject "emoji faces"
-    (resumed with --kimg 200, stopped at 130 kimg; the 112 kimg snapshot shipped)
-    python scripts/train_default_model.py --run runs/faces --subject "emoji faces" --install-only
+    git show 2448fb2:resources/models/default.safetensors > runs/emoji-all-128kimg.safetensors
+    python scripts/train_default_model.py --data data/emoji-faces --subset faces \
+        --run runs/faces-variety --kimg 120 --base runs/emoji-all-128kimg.safetensors \
+        --keep-variety 100 --threads 2 --subject "emoji faces"
 
 Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
 (lowest logged SWD) to resources/models/default.safetensors with the model's display name.
