@@ -90,8 +90,9 @@ class Trainer:
             self.source = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         if device.type == "cuda":
-            for net in (self.G, self.D, self.G_ema):
-                net.to(memory_format=torch.channels_last)
+            for net in (self.G, self.D, self.G_ema, self.source):
+                if net is not None:
+                    net.to(memory_format=torch.channels_last)
         self.d_params = self.D.trainable_parameters()
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(0.0, 0.99))
         self.opt_D = torch.optim.Adam(self.d_params, lr=cfg.lr_d, betas=(0.0, 0.99))
