@@ -48,7 +48,7 @@ def evaluate_model(
     untrained = Generator(cfg).eval()
     generated = fakes(model.G)
     dist, _ = nearest_training_images(generated[:256], images)
-    spread = variety(half_a, generated)
+    model_variety = variety(half_a, generated)
     result = {
         "model": model.name,
         "images": len(images),
@@ -57,9 +57,9 @@ def evaluate_model(
         "swd_model_psi07": swd(half_a, fakes(model.G, 0.7)),
         "swd_untrained": swd(half_a, fakes(untrained)),
         "swd_floor": swd(half_a, half_b),
-        "spread_real": spread["spread_real"],
-        "spread_model": spread["spread_samples"],
-        "coverage_model": spread["coverage"],
+        "spread_real": model_variety["spread_real"],
+        "spread_model": model_variety["spread_samples"],
+        "coverage_model": model_variety["coverage"],
         "coverage_floor": variety(half_a, half_b)["coverage"],
         "nearest_rms_median": float(dist[:, 0].median()),
         "nearest_rms_min": float(dist[:, 0].min()),
