@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import os
 import platform
 import subprocess
@@ -38,3 +39,43 @@ def append_result(title: str, table: str, notes: str = "") -> None:
     with open(path, "a", encoding="utf-8") as f:
         f.write(text)
     print(text)
+
+
+class TrainingClock:
+    """Seconds of training: wall-clock less explicit pauses (sampling) and less any time the
+    process was stopped (SIGSTOP while the machine does other work), so a run can be paused
+    without spending its budget. A heartbeat thread sleeps in short ticks; a tick that comes
+    back more than `gap` seconds late was stopped for that long."""
+
+    def __init__(self, tick: float = 0.1, gap: float = 2.0):
+        import threading
+
+        self._start = time.perf_counter()
+        self._excluded = 0.0
+        self._paused_at: float | None = None
+        self._tick, self._gap = tick, gap
+        threading.Thread(target=self._heartbeat, daemon=True).start()
+
+    def _heartbeat(self) -> None:
+        while True:
+            before = time.perf_counter()
+            time.sleep(self._tick)
+            late = time.perf_counter() - before - self._tick
+            if late > self._gap and self._paused_at is None:
+                self._excluded += late
+
+    def pause(self) -> None:
+        self._paused_at = time.perf_counter()
+
+    def resume(self) -> None:
+        if self._paused_at is not None:
+            self._excluded += time.perf_counter() - self._paused_at
+            self._paused_at = None
+
+    @property
+    def stopped_s(self) -> float:
+        return self._excluded
+
+    def elapsed(self) -> float:
+        now = self._paused_at if self._paused_at is not None else time.perf_counter()
+        return now - self._start - self._excluded

@@ -239,6 +239,7 @@ def ganvas_worker(argv: list[str]) -> None:
     args = p.parse_args(argv)
     train_args = args.train_args[1:] if args.train_args[:1] == ["--"] else args.train_args
 
+    from benchmarks.common import TrainingClock
     from engine.checkpoint import load_checkpoint
     from engine.cli import _train_config, build_parser
     from engine.config import ModelConfig
@@ -252,8 +253,7 @@ def ganvas_worker(argv: list[str]) -> None:
     cfg = _train_config(build_parser().parse_args(["train", *train_args]))
     for item in args.set:
         apply_override(cfg, item)
-    start = time.perf_counter()
-    paused, paused_since = 0.0, None
+    clock = TrainingClock()  # a SIGSTOP of this process does not count as training time
     dataset = scan_folder(cfg.data_dir, cfg.data)
     records: list[dict] = []
     last: dict = {}
@@ -261,17 +261,16 @@ def ganvas_worker(argv: list[str]) -> None:
         gen = train(cfg, dataset)
         for event in gen:
             if event["kind"] == "status" and event["text"].startswith("Resumed"):
-                paused += time.perf_counter() - paused_since
-                paused_since = None
+                clock.resume()
             if event["kind"] != "progress":
                 continue
             last = event
-            if paused_since is None and time.perf_counter() - start - paused >= marks[len(records)]:
+            if clock.elapsed() >= marks[len(records)]:
                 break
         else:
             raise SystemExit("training ended before the last mark; raise --kimg")
-        elapsed = time.perf_counter() - start - paused
-        paused_since = time.perf_counter()
+        elapsed = clock.elapsed()
+        clock.pause()
         gen.close()  # writes checkpoints/latest.pt
         state = load_checkpoint(Path(cfg.run_dir) / "checkpoints" / "latest.pt")
         G = Generator(ModelConfig.from_dict(state["config"]["model"]))
@@ -288,6 +287,7 @@ def ganvas_worker(argv: list[str]) -> None:
                 "images_shown": shown,
                 "img_per_s": round(shown / elapsed, 3),
                 "aug_p": last.get("aug_p"),
+                "stopped_s": round(clock.stopped_s, 1),
             }
         )
         print(json.dumps(records[-1]), flush=True)
