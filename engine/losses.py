@@ -1,4 +1,5 @@
-"""GAN losses: non-saturating (+ lazy R1), hinge, WGAN-GP; distance consistency for fine-tunes."""
+"""GAN losses: non-saturating (+ lazy R1), hinge, WGAN-GP; LeCam regularisation; distance
+consistency for fine-tunes."""
 
 from __future__ import annotations
 
@@ -43,6 +44,36 @@ def gradient_penalty(
     mixed = reals.detach().lerp(fakes.detach(), t).requires_grad_(True)
     (grad,) = torch.autograd.grad(D(mixed).sum(), mixed, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).square().mean()
+
+
+def lecam_penalty(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, ema_real: float, ema_fake: float
+) -> torch.Tensor:
+    """LeCam regularisation (Tseng et al. 2021, GANs under limited data): pull D's outputs on
+    reals towards its running mean on fakes and vice versa (only where they have crossed over),
+    which keeps a discriminator that sees few images from drifting into overconfidence."""
+    return (
+        F.relu(real_logits - ema_fake).square().mean()
+        + F.relu(ema_real - fake_logits).square().mean()
+    )
+
+
+class LogitAverages:
+    """Running means of D's outputs on reals and fakes, the anchors of the LeCam penalty."""
+
+    def __init__(self, decay: float = 0.99):
+        self.decay, self.real, self.fake = decay, 0.0, 0.0
+
+    def update(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> None:
+        d = self.decay
+        self.real = d * self.real + (1 - d) * float(real_logits.detach().mean())
+        self.fake = d * self.fake + (1 - d) * float(fake_logits.detach().mean())
+
+    def state_dict(self) -> dict:
+        return {"real": self.real, "fake": self.fake}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.real, self.fake = state["real"], state["fake"]
 
 
 def _similarities(f: torch.Tensor) -> torch.Tensor:

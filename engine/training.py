@@ -27,10 +27,12 @@ from .dataset import Dataset, scan_folder
 from .devices import autocast_dtype, pick_device
 from .files import write_atomic, write_text_atomic
 from .losses import (
+    LogitAverages,
     discriminator_loss,
     distance_consistency,
     generator_loss,
     gradient_penalty,
+    lecam_penalty,
     r1_penalty,
 )
 from .modelfile import ModelFileError, load_model, save_model
@@ -99,6 +101,7 @@ class Trainer:
         self.policy = parse_policy(cfg.augment)
         target = cfg.ada_target if self.policy else None
         self.ada = AdaptiveProbability(cfg.aug_p, target, cfg.ada_kimg)
+        self.logit_avg = LogitAverages()
         res = mcfg.resolution
         self.r1_gamma = cfg.r1_gamma if cfg.r1_gamma is not None else 2e-4 * res * res / cfg.batch
         self.amp = autocast_dtype(device, cfg.precision)
@@ -202,7 +205,14 @@ class Trainer:
             with torch.no_grad():
                 fakes = self.G.synthesis(self._ws(self.G, self._latents()))
             real_logits = self._D(reals).float()
-            loss_d = discriminator_loss(cfg.loss, real_logits, self._D(fakes).float())
+            fake_logits = self._D(fakes).float()
+            loss_d = discriminator_loss(cfg.loss, real_logits, fake_logits)
+            if cfg.lecam > 0:
+                avg = self.logit_avg
+                lecam = lecam_penalty(real_logits, fake_logits, avg.real, avg.fake)
+                loss_d = loss_d + cfg.lecam * lecam
+                losses["lecam"] = float(lecam.detach())
+                avg.update(real_logits, fake_logits)
         if cfg.loss == "wgan-gp":
             gp = gradient_penalty(self._D, reals, fakes, self.dev_gen)
             loss_d = loss_d + cfg.gp_lambda * gp
@@ -256,6 +266,7 @@ class Trainer:
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
             "ada": self.ada.state_dict(),
+            "logit_avg": self.logit_avg.state_dict(),
             "step": self.step,
             "nimg": self.nimg,
             "lr_scale": self.lr_scale,
@@ -278,6 +289,8 @@ class Trainer:
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
         self.ada.load_state_dict(state["ada"])
+        if "logit_avg" in state:  # checkpoints from before LeCam
+            self.logit_avg.load_state_dict(state["logit_avg"])
         self.step, self.nimg = state["step"], state["nimg"]
         self.rollbacks = state["rollbacks"]
         # the optimisers' saved state carries their old lr: apply this run's (a resume with

@@ -1,10 +1,11 @@
-"""Distance consistency: zero for an unchanged generator, large for a collapsed one."""
+"""Distance consistency: zero for an unchanged generator, large for a collapsed one. LeCam: inert
+while D has not crossed its running means, pulls crossed outputs back."""
 
 from __future__ import annotations
 
 import torch
 
-from engine.losses import distance_consistency
+from engine.losses import LogitAverages, distance_consistency, lecam_penalty
 
 
 def test_distance_consistency_measures_lost_variety():
@@ -26,3 +27,27 @@ def test_distance_consistency_pushes_samples_apart():
     with torch.no_grad():
         stepped = target - 0.5 * target.grad / target.grad.norm()
     assert distance_consistency(base, [stepped]) < before
+
+
+def test_lecam_is_inert_until_outputs_cross_the_other_sides_mean():
+    # reals scored below the fakes' running mean, fakes above the reals': nothing to pull back
+    real, fake = torch.tensor([-0.5, 0.1]), torch.tensor([0.6, 1.2])
+    assert lecam_penalty(real, fake, ema_real=0.2, ema_fake=0.3) == 0
+
+
+def test_lecam_pulls_an_overconfident_discriminator_back():
+    real = torch.tensor([4.0, 6.0], requires_grad=True)
+    fake = torch.tensor([-5.0, -3.0], requires_grad=True)
+    penalty = lecam_penalty(real, fake, ema_real=2.0, ema_fake=-2.0)
+    assert penalty == torch.tensor((36.0 + 64.0) / 2 + (49.0 + 25.0) / 2)
+    penalty.backward()
+    assert (real.grad > 0).all() and (fake.grad < 0).all()  # descent lowers reals, raises fakes
+
+
+def test_logit_averages_follow_and_round_trip():
+    avg = LogitAverages(decay=0.5)
+    avg.update(torch.tensor([2.0, 2.0]), torch.tensor([-4.0]))
+    assert (avg.real, avg.fake) == (1.0, -2.0)
+    copy = LogitAverages()
+    copy.load_state_dict(avg.state_dict())
+    assert (copy.real, copy.fake) == (1.0, -2.0)

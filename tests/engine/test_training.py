@@ -202,6 +202,20 @@ def test_keep_variety_fine_tune_logs_and_resumes_exactly(blob_folder, tmp_path, 
     assert_same_weights(weights(tmp_path / "straight"), weights(halves))
 
 
+def test_lecam_changes_training_and_resumes_exactly(blob_folder, tmp_path):
+    events = list(train(tiny_train_config(blob_folder, tmp_path / "straight", lecam=0.3)))
+    lecam = [e["lecam"] for e in events if e["kind"] == "progress"]
+    assert len(lecam) == 4 and all(x >= 0 for x in lecam) and max(lecam) > 0
+    list(train(tiny_train_config(blob_folder, tmp_path / "plain")))
+    plain, straight = weights(tmp_path / "plain"), weights(tmp_path / "straight")
+    assert any(not torch.equal(plain[k], straight[k]) for k in plain)
+
+    halves = tmp_path / "halves"
+    stop_at_step_10(blob_folder, halves, lecam=0.3)
+    list(train(tiny_train_config(blob_folder, halves, lecam=0.3)))
+    assert_same_weights(straight, weights(halves))
+
+
 def test_no_usable_images_fails_before_training(tmp_path):
     from engine.dataset import DatasetError
 
