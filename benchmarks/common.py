@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -142,18 +142,22 @@ def record_runs(args) -> None:
                 for i, rec in enumerate(run_arm(args, folder, arm, args.extra, seed, n, out)):
                     fakes = np.load(out / f"samples-{i}.npz")["images"]
                     save_grid(fakes, out / f"grid-{i}.png")
-                    row = {
-                        "folder": name,
-                        "held_back": name in HELD_BACK,
-                        "arm": label,
-                        "options": " ".join([ARMS.get(arm, ""), args.extra, args.set]).strip(),
-                        "seed": seed,
-                        "minutes": rec["mark_s"] / 60,
-                        "kimg": rec["images_shown"] / 1000,
-                        "img_per_s": rec["img_per_s"],
-                        "grid": str(out / f"grid-{i}.png"),
-                        "date": time.strftime("%Y-%m-%d %H:%M"),
-                    } | score(reals, fakes) | ref
+                    row = (
+                        {
+                            "folder": name,
+                            "held_back": name in HELD_BACK,
+                            "arm": label,
+                            "options": " ".join([ARMS.get(arm, ""), args.extra, args.set]).strip(),
+                            "seed": seed,
+                            "minutes": rec["mark_s"] / 60,
+                            "kimg": rec["images_shown"] / 1000,
+                            "img_per_s": rec["img_per_s"],
+                            "grid": str(out / f"grid-{i}.png"),
+                            "date": time.strftime("%Y-%m-%d %H:%M"),
+                        }
+                        | score(reals, fakes)
+                        | ref
+                    )
                     with open(results, "a", encoding="utf-8") as f:
                         f.write(json.dumps(row) + "\n")
                     r = row["swd"]["swd_mean"] / ref["floor"]["swd_mean"]

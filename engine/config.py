@@ -100,6 +100,8 @@ class TrainConfig:
     # it a fine-tune on 120 emoji faces drew one expression for every seed within 8 kimg
     # (BENCHMARKS.md, "fine-tuning variety"); 1000 kept too much of the base's shapes
     keep_variety: float = 100.0
+    # growing a base model to twice its resolution: images over which the new top layers fade in
+    fade_kimg: float = 10.0
     # LeCam regularisation weight (losses.lecam_penalty); 0 = off
     lecam: float = 0.0
     kimg: float = 100.0  # training length in thousands of real images shown to D

@@ -90,6 +90,14 @@ def _validated_config(raw: dict) -> ModelConfig:
     return cfg
 
 
+def _fade(record: dict) -> float:
+    """A snapshot taken while a model grew renders with its top layers faded in this far."""
+    fade = record.get("fade", 1.0)
+    if not isinstance(fade, (int, float)) or not 0 <= fade <= 1:
+        raise ModelFileError(f"its fade-in value {fade!r} is not between 0 and 1")
+    return float(fade)
+
+
 def read_header(path: Path) -> dict:
     """Parse the safetensors header ourselves first so malformed files fail in plain words."""
     size = path.stat().st_size
@@ -150,6 +158,7 @@ def load_model(
             names = set(handle.keys())
             G = Generator(cfg)
             _load_weights(G, "G.", handle, names, "generator")
+            G.synthesis.fade = _fade(record)
             D = None
             if with_discriminator and any(n.startswith("D.") for n in names):
                 D = Discriminator(cfg)

@@ -148,16 +148,25 @@ class SynthesisNetwork(nn.Module):
             prev = ch
         self.blocks = nn.ModuleList(blocks)
         self.num_ws = cfg.num_ws
+        # growing (ProGAN): the top block's share of the image, 0..1; below 1 the rest is the
+        # previous resolution's image, nearest-upsampled, so at 0 the output is exactly the
+        # smaller model's image at twice the size. Not a weight: set from the images seen.
+        self.fade = 1.0
 
     def forward(self, ws: torch.Tensor, features: list | None = None) -> torch.Tensor:
         """`features`, when given, receives each block's activations (for fine-tuning losses)."""
         x = img = None
         i = 0
-        for block in self.blocks:
+        for n, block in enumerate(self.blocks):
+            below = img
             x, img = block(x, img, ws[:, i : i + block.num_ws])
             if features is not None:
                 features.append(x)
             i += block.num_ws - 1
+            if self.fade < 1 and n == len(self.blocks) - 1 and below is not None:
+                img = torch.lerp(
+                    F.interpolate(below, scale_factor=2, mode="nearest"), img, self.fade
+                )
         return img
 
 
@@ -182,6 +191,34 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, psi: float = 1.0) -> torch.Tensor:
         return self.synthesis(self.map(z, psi))
+
+
+class Fade:
+    """A discriminator's fade-in while it grows: the smaller model's fromRGB and the new top
+    block's share (alpha, 0..1)."""
+
+    def __init__(self, fromrgb: EqualConv2d, alpha: float = 0.0):
+        self.fromrgb, self.alpha = fromrgb, alpha
+
+
+def grown_state(G_state: dict, D_state: dict | None) -> tuple[dict, dict | None, dict | None]:
+    """A model's weights renamed for the same model grown to twice the resolution.
+
+    The generator keeps every key (its new top block is appended); the discriminator's blocks
+    shift one place up (the new block sits nearest the image) and its old fromRGB is returned
+    apart, as the fade-in path's input. → (G weights, D weights, old fromRGB weights)."""
+    if D_state is None:
+        return dict(G_state), None, None
+    D_new, low = {}, {}
+    for key, value in D_state.items():
+        if key.startswith("fromrgb."):
+            low[key.removeprefix("fromrgb.")] = value
+        elif key.startswith("blocks."):
+            _, index, rest = key.split(".", 2)
+            D_new[f"blocks.{int(index) + 1}.{rest}"] = value
+        else:
+            D_new[key] = value
+    return dict(G_state), D_new, low
 
 
 class DiscriminatorBlock(nn.Module):
@@ -216,17 +253,23 @@ class Discriminator(nn.Module):
         self.fc = EqualLinear(ch * 16, ch)
         self.out = EqualLinear(ch, 1)
 
-    def features(self, img: torch.Tensor) -> list[torch.Tensor]:
-        """Activations after each block, for feature-matching losses (projection)."""
+    def features(self, img: torch.Tensor, grow: Fade | None = None) -> list[torch.Tensor]:
+        """Activations after each block, for feature-matching losses (projection).
+
+        `grow` while a new top block fades in: the input, halved, also enters the old
+        resolution through the smaller model's fromRGB, blended with the new block's output."""
         x = lrelu(self.fromrgb(img))
         feats = []
-        for block in self.blocks:
+        for n, block in enumerate(self.blocks):
             x = block(x)
+            if n == 0 and grow is not None and grow.alpha < 1:
+                below = lrelu(grow.fromrgb(F.avg_pool2d(img, 2)))
+                x = torch.lerp(below, x, grow.alpha)
             feats.append(x)
         return feats
 
-    def forward(self, img: torch.Tensor) -> torch.Tensor:
-        x = self.features(img)[-1]
+    def forward(self, img: torch.Tensor, grow: Fade | None = None) -> torch.Tensor:
+        x = self.features(img, grow)[-1]
         x = self._minibatch_std(x)
         x = lrelu(self.conv(x))
         x = lrelu(self.fc(x.flatten(1)))

@@ -7,6 +7,7 @@ same run folder resumes exactly where `checkpoints/latest.pt` left off.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import platform
@@ -36,7 +37,7 @@ from .losses import (
     r1_penalty,
 )
 from .modelfile import ModelFileError, load_model, save_model
-from .networks import Discriminator, Generator
+from .networks import Discriminator, EqualConv2d, Fade, Generator, grown_state
 from .render import render_seeds, tile
 
 CHECKPOINT = Path("checkpoints") / "latest.pt"
@@ -78,24 +79,34 @@ class Trainer:
         cfg.model.img_channels = cfg.data.channels
         torch.manual_seed(cfg.seed)  # identical initial weights on every rank
         self.base = self._load_base() if cfg.base_model else None
-        mcfg = self.base.config if self.base else cfg.model
+        mcfg = cfg.model
+        if self.base:  # the base's architecture, at the run's resolution when growing it
+            mcfg = dataclasses.replace(self.base.config, resolution=cfg.model.resolution)
+        self.growing = self.base is not None and mcfg.resolution > self.base.config.resolution
         self.G = Generator(mcfg).to(device)
         self.D = Discriminator(mcfg).to(device)
-        if self.base:
+        self.grow = None  # the discriminator's fade-in path while growing
+        if self.growing:
+            self.grow = Fade(self._load_grown(), 0.0)
+        elif self.base:
             self.G.load_state_dict(self.base.G.state_dict())
             if self.base.D is not None:
                 self.D.load_state_dict(self.base.D.state_dict())
         self.D.freeze_blocks(cfg.freeze_d)
-        # the base generator, frozen: the reference whose variety keep_variety preserves
+        # the base generator, frozen: the reference whose variety keep_variety preserves (when
+        # growing, the smaller model itself: its blocks are compared with the same lower blocks)
         self.source = None
         if self.base and cfg.keep_variety > 0:
-            self.source = copy.deepcopy(self.G).eval().requires_grad_(False)
+            source = self.base.G if self.growing else self.G
+            self.source = copy.deepcopy(source).to(device).eval().requires_grad_(False)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         if device.type == "cuda":
             for net in (self.G, self.D, self.G_ema, self.source):
                 if net is not None:
                     net.to(memory_format=torch.channels_last)
         self.d_params = self.D.trainable_parameters()
+        if self.grow is not None:
+            self.d_params += list(self.grow.fromrgb.parameters())
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(0.0, 0.99))
         self.opt_D = torch.optim.Adam(self.d_params, lr=cfg.lr_d, betas=(0.0, 0.99))
         self.policy = parse_policy(cfg.augment)
@@ -124,15 +135,50 @@ class Trainer:
         except ModelFileError as exc:
             raise TrainingError(f"cannot fine-tune: {exc}") from None
         want, got = self.cfg.model, base.config
-        if (want.resolution, want.img_channels) != (got.resolution, got.img_channels):
+        same = want.resolution == got.resolution
+        if not (same or want.resolution == 2 * got.resolution) or (
+            want.img_channels != got.img_channels
+        ):
             kind = {3: "RGB", 4: "RGBA"}
             raise TrainingError(
                 f"cannot fine-tune: the base model makes {got.resolution} px "
                 f"{kind[got.img_channels]} images but the run is set to {want.resolution} px "
-                f"{kind[want.img_channels]}; choose resolution {got.resolution} or start from "
-                "scratch"
+                f"{kind[want.img_channels]}; choose resolution {got.resolution} (or "
+                f"{2 * got.resolution} to grow it) or start from scratch"
             )
         return base
+
+    def _load_grown(self) -> EqualConv2d:
+        """Copy the base into the networks grown to twice its resolution: every lower layer,
+        the mapping network and w_avg; → the base's fromRGB, the fade-in path's input."""
+        base = self.base
+        D_state = base.D.state_dict() if base.D is not None else None
+        G_state, D_state, low = grown_state(base.G.state_dict(), D_state)
+        top = len(self.G.synthesis.blocks) - 1
+        missing, unexpected = self.G.load_state_dict(G_state, strict=False)
+        assert not unexpected and all(k.startswith(f"synthesis.blocks.{top}.") for k in missing)
+        fromrgb = EqualConv2d(
+            base.config.img_channels, base.config.d_channels_at(base.config.resolution), 1
+        )
+        if D_state is not None:
+            missing, unexpected = self.D.load_state_dict(D_state, strict=False)
+            assert not unexpected
+            assert all(k.startswith(("blocks.0.", "fromrgb.")) for k in missing)
+            fromrgb.load_state_dict(low)
+        return fromrgb.to(self.device)
+
+    def fade_alpha(self) -> float:
+        """The new top layers' share while growing: 0 → 1 over fade_kimg, from the images seen
+        (so a resume in the middle of the fade continues it exactly)."""
+        if not self.growing:
+            return 1.0
+        return min(1.0, self.nimg / max(self.cfg.fade_kimg * 1000, 1.0))
+
+    def _apply_fade(self) -> None:
+        alpha = self.fade_alpha()
+        self.G.synthesis.fade = self.G_ema.synthesis.fade = alpha
+        if self.grow is not None:
+            self.grow.alpha = alpha
 
     # --- one optimisation step ---------------------------------------------------------
     def _reals(self) -> torch.Tensor:
@@ -166,13 +212,14 @@ class Trainer:
         return ws
 
     def _D(self, img: torch.Tensor) -> torch.Tensor:
-        return self.D(augment(img, self.policy, self.ada.p, self.dev_gen))
+        return self.D(augment(img, self.policy, self.ada.p, self.dev_gen), self.grow)
 
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None)
 
     def train_step(self) -> dict[str, float]:
         cfg, losses = self.cfg, {}
+        self._apply_fade()
         reals = self._reals()
         # generator phase
         self.G.requires_grad_(True)
@@ -267,6 +314,7 @@ class Trainer:
             "opt_D": self.opt_D.state_dict(),
             "ada": self.ada.state_dict(),
             "logit_avg": self.logit_avg.state_dict(),
+            "grow_fromrgb": self.grow.fromrgb.state_dict() if self.grow else {},
             "step": self.step,
             "nimg": self.nimg,
             "lr_scale": self.lr_scale,
@@ -291,7 +339,10 @@ class Trainer:
         self.ada.load_state_dict(state["ada"])
         if "logit_avg" in state:  # checkpoints from before LeCam
             self.logit_avg.load_state_dict(state["logit_avg"])
+        if self.grow is not None:
+            self.grow.fromrgb.load_state_dict(state["grow_fromrgb"])
         self.step, self.nimg = state["step"], state["nimg"]
+        self._apply_fade()
         self.rollbacks = state["rollbacks"]
         # the optimisers' saved state carries their old lr: apply this run's (a resume with
         # --lr must take effect), scaled down by any earlier NaN rollbacks
@@ -314,6 +365,8 @@ class Trainer:
         path = self.run_dir / "snapshots" / f"snapshot-{self.step:07d}.safetensors"
         if self.rank == 0:
             info = {"name": self.run_dir.name, "training": summary}
+            if self.fade_alpha() < 1:
+                info["fade"] = self.fade_alpha()  # a snapshot taken while growing
             save_model(path, self.G_ema, self.D, info=info)
         return path
 

@@ -5,13 +5,12 @@ data). The packages are fetched with `apt-get download` and unpacked with `dpkg-
 cache folder (nothing is installed); each folder gets SOURCE.json with the package, version,
 .deb SHA-256, licence and the files picked.
 
-| folder    | kind                               | package (Debian 12)           | licence             |
-|-----------|------------------------------------|-------------------------------|---------------------|
-| portraits | painted character portraits        | wesnoth-1.16-data 1:1.16.9-1  | GPL-2+              |
-| icons     | glossy application/place icons     | oxygen-icon-theme 5:5.103.0-1 | LGPL-3+             |
-| clipart   | vector clip art of animals         | openclipart-png 1:0.18+dfsg-19| public domain (CC PD)|
-| units     | painted game sprites (units)       | wesnoth-1.16-data 1:1.16.9-1  | GPL-2+              |
-| stamps    | photo and cartoon stamps for kids  | tuxpaint-stamps-default 2022.06.04-1 | GPL-2        |
+folder     kind                               package (Debian 12)                   licence
+portraits  painted character portraits        wesnoth-1.16-data 1:1.16.9-1          GPL-2+
+icons      glossy application/place icons     oxygen-icon-theme 5:5.103.0-1         LGPL-3+
+clipart    vector clip art of animals         openclipart-png 1:0.18+dfsg-19        public domain
+units      painted game sprites (units)       wesnoth-1.16-data 1:1.16.9-1          GPL-2+
+stamps     photo and cartoon stamps for kids  tuxpaint-stamps-default 2022.06.04-1  GPL-2
 
 Held back (decided before the first experiment, never used for a tuning decision): **units**
 and **stamps**. HELD_BACK below is what benchmarks/own_folders.py reads.

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 from helpers import make_blob_images, tiny_train_config
 
 from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.config import TrainConfig
+from engine.dataset import scan_folder
 from engine.modelfile import load_model, save_model
 from engine.networks import Generator
+from engine.render import render_seeds
 from engine.training import TrainingError, train
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,8 +188,8 @@ def test_fine_tune_freezes_d_and_checks_architecture(blob_folder, tmp_path, tiny
     )
 
     bad = tiny_train_config(blob_folder, tmp_path / "bad", base_model=str(tiny_model_file))
-    bad.data.resolution = 32
-    with pytest.raises(TrainingError, match="16 px RGB.*32 px"):
+    bad.data.resolution = 64  # 2x grows the model; 4x is refused
+    with pytest.raises(TrainingError, match="16 px RGB.*64 px"):
         list(train(bad))
 
 
@@ -214,6 +217,57 @@ def test_lecam_changes_training_and_resumes_exactly(blob_folder, tmp_path):
     stop_at_step_10(blob_folder, halves, lecam=0.3)
     list(train(tiny_train_config(blob_folder, halves, lecam=0.3)))
     assert_same_weights(straight, weights(halves))
+
+
+def grow_config(data, run, base, **overrides):
+    cfg = tiny_train_config(data, run, base_model=str(base), fade_kimg=0.06, **overrides)
+    cfg.data.resolution = 32  # the tiny base makes 16 px images
+    return cfg
+
+
+def test_a_grown_model_starts_as_its_base_at_twice_the_size(blob_folder, tmp_path, tiny_model_file):
+    from engine.training import Trainer
+
+    cfg = grow_config(blob_folder, tmp_path / "grow", tiny_model_file)
+    dataset = scan_folder(blob_folder, cfg.data)
+    trainer = Trainer(cfg, dataset, torch.device("cpu"))
+    base = load_model(tiny_model_file, with_discriminator=True)
+    assert trainer.growing and trainer.fade_alpha() == 0.0
+    trainer._apply_fade()
+    z = torch.randn(4, base.config.z_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        small, grown = base.G(z), trainer.G_ema(z)
+        assert grown.shape[-1] == 32
+        # at alpha 0 the top block is off and the base's image is nearest-upsampled, so a 2x2
+        # box filter gives it back; only float rounding of the blend remains
+        torch.testing.assert_close(F.avg_pool2d(grown, 2), small, atol=1e-6, rtol=0)
+        # the discriminator sees the big image through the base's own fromRGB at half size
+        img = torch.rand(4, 3, 32, 32) * 2 - 1
+        torch.testing.assert_close(
+            trainer.D(img, trainer.grow), base.D(F.avg_pool2d(img, 2)), atol=1e-5, rtol=1e-5
+        )
+    assert torch.equal(trainer.G.w_avg, base.G.w_avg)
+
+
+def test_growing_resumes_exactly_mid_fade_and_the_model_opens(
+    blob_folder, tmp_path, tiny_model_file
+):
+    straight = tmp_path / "straight"
+    events = list(train(grow_config(blob_folder, straight, tiny_model_file)))
+    halves = tmp_path / "halves"
+    gen = train(grow_config(blob_folder, halves, tiny_model_file))
+    for event in gen:
+        if event["kind"] == "progress" and event["step"] == 10:
+            gen.close()  # alpha 2/3 here: 40 of the 60 fade-in images seen
+    assert load_checkpoint(halves / "checkpoints" / "latest.pt")["step"] == 10
+    list(train(grow_config(blob_folder, halves, tiny_model_file)))
+    assert_same_weights(weights(straight), weights(halves))
+
+    mid = load_model(straight / "snapshots" / "snapshot-0000010.safetensors")
+    assert mid.config.resolution == 32 and mid.G.synthesis.fade == pytest.approx(2 / 3)
+    done = load_model(events[-1]["snapshot"], with_discriminator=True)
+    assert done.G.synthesis.fade == 1.0 and done.D is not None
+    assert render_seeds(done.G, [0, 1]).shape == (2, 32, 32, 3)
 
 
 def test_no_usable_images_fails_before_training(tmp_path):
