@@ -100,6 +100,7 @@ def main() -> None:
     p.add_argument("--subject", default="emoji", help="what it draws, for the model's name")
     p.add_argument("--subset", default="all", help="which emoji, when --data must be built")
     p.add_argument("--install-only", action="store_true")
+    p.add_argument("--no-install", action="store_true", help="train only; look before installing")
     args = p.parse_args()
     run = Path(args.run)
     if not args.install_only:
@@ -118,7 +119,8 @@ def main() -> None:
         subprocess.run(cmd, check=True)
         with open(run / "wall_time.jsonl", "a") as f:
             f.write(json.dumps({"started": start, "seconds": time.time() - start}) + "\n")
-    install(run, args.subject)
+    if not args.no_install:
+        install(run, args.subject)
 
 
 if __name__ == "__main__":
