@@ -13,6 +13,7 @@ from .files import write_atomic
 from .latent import Latent, latent_ws
 from .networks import Generator
 from .render import render_ws, z_from_seed
+from .upscale import enlarge
 
 ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
 
@@ -65,15 +66,19 @@ def render_loop(
     return np.concatenate(chunks)
 
 
-def write_animation(path: Path | str, frames: np.ndarray, fps: float = 24, scale: int = 1) -> Path:
+def write_animation(
+    path: Path | str, frames: np.ndarray, fps: float = 24, scale: int = 1, upscaler=None
+) -> Path:
+    """Frames to a GIF/WebP/MP4 loop, enlarged `scale`× by `upscaler` (engine.upscale.enlarge)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in ANIMATION_FORMATS:
         raise ValueError(f"cannot write {path.name}: use .gif, .webp or .mp4")
-    images = [Image.fromarray(f).convert("RGB") for f in frames]
     if scale > 1:
-        size = (images[0].width * scale, images[0].height * scale)
-        images = [im.resize(size, Image.Resampling.LANCZOS) for im in images]
+        frames = np.concatenate(
+            [enlarge(frames[i : i + 16], scale, upscaler)[0] for i in range(0, len(frames), 16)]
+        )
+    images = [Image.fromarray(f).convert("RGB") for f in frames]
     duration = round(1000 / fps)
 
     def save(tmp: Path) -> None:

@@ -18,6 +18,7 @@ from . import __version__
 from .files import write_atomic
 from .latent import Latent
 from .render import tile
+from .upscale import Upscaler, enlarge
 
 RECORD_KEY = "ganvas"
 EXIF_IFD, USER_COMMENT = 0x8769, 0x9286
@@ -72,20 +73,25 @@ def image_format(path: Path) -> str:
     return fmt
 
 
-def upscale(pixels: np.ndarray, factor: int) -> Image.Image:
-    img = Image.fromarray(pixels)
-    if factor == 1:
-        return img
-    return img.resize((img.width * factor, img.height * factor), Image.Resampling.LANCZOS)
-
-
 def save_image(
-    path: Path | str, pixels: np.ndarray, record: dict | None, *, scale: int = 1, quality: int = 95
+    path: Path | str,
+    pixels: np.ndarray,
+    record: dict | None,
+    *,
+    scale: int = 1,
+    quality: int = 95,
+    upscaler: Upscaler | str | None = None,
 ) -> Path:
-    """Write pixels (H×W×C uint8) with the record embedded; atomic, never half-written."""
+    """Write pixels (H×W×C uint8) with the record embedded; atomic, never half-written.
+
+    scale > 1 enlarges with `upscaler` (engine.upscale.enlarge: the bundled learned one by
+    default, "lanczos" for Lanczos); the record then says which, so a restore re-applies it."""
     path = Path(path)
     fmt = image_format(path)
-    img = upscale(pixels, scale)
+    big, how = enlarge(pixels, scale, upscaler)
+    img = Image.fromarray(big)
+    if record and how:
+        record = record | {"upscale": how}
     if fmt == "JPEG" and img.mode == "RGBA":  # JPEG has no alpha: flatten onto white
         flat = Image.new("RGB", img.size, (255, 255, 255))
         flat.paste(img, mask=img.getchannel("A"))

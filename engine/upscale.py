@@ -14,6 +14,7 @@ ever unpickled beyond tensors; a file that is no known upscaler gets one plain s
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,14 +98,45 @@ class Upscaler:
                 y = F.avg_pool2d(y, self.scale // factor)
         out = (y * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).numpy()
         if batch.shape[-1] == 4:
-            alpha = np.stack([_lanczos(a[..., 3], factor) for a in batch])[..., None]
+            alpha = np.stack([_lanczos_image(a[..., 3], factor) for a in batch])[..., None]
             out = np.concatenate([out, alpha], axis=-1)
         return out[0] if single else out
 
 
-def _lanczos(channel: np.ndarray, factor: int) -> np.ndarray:
-    img = Image.fromarray(channel)
-    return np.asarray(img.resize((img.width * factor, img.height * factor), Image.LANCZOS))
+LANCZOS = {"name": "Lanczos", "kind": "lanczos"}
+
+
+@functools.lru_cache(maxsize=1)
+def bundled_upscaler() -> Upscaler | None:
+    """The upscaler shipped in resources/, loaded once; None where it is missing."""
+    try:
+        return load_upscaler(default_upscaler_path())
+    except UpscalerError:
+        return None
+
+
+def enlarge(
+    pixels: np.ndarray, factor: int, upscaler: Upscaler | str | None = None
+) -> tuple[np.ndarray, dict | None]:
+    """Pixels `factor`× larger and what enlarged them (for the generation record): the given
+    upscaler, the bundled learned one when None, or Lanczos when "lanczos" (or nothing learned is
+    available). Factor 1 returns the pixels untouched and no description."""
+    if factor == 1:
+        return pixels, None
+    if upscaler is None:
+        upscaler = bundled_upscaler() or "lanczos"
+    if upscaler == "lanczos":
+        batch = pixels[None] if pixels.ndim == 3 else pixels
+        big = np.stack([_lanczos_image(x, factor) for x in batch])
+        return (big[0] if pixels.ndim == 3 else big), dict(LANCZOS, factor=factor)
+    assert isinstance(upscaler, Upscaler)
+    return upscaler.upscale(pixels, factor), upscaler.describe() | {"factor": factor}
+
+
+def _lanczos_image(pixels: np.ndarray, factor: int) -> np.ndarray:
+    img = Image.fromarray(pixels)
+    size = (img.width * factor, img.height * factor)
+    return np.asarray(img.resize(size, Image.Resampling.LANCZOS))
 
 
 def save_upscaler(path: Path | str, net: DetailNet, info: dict | None = None) -> None:

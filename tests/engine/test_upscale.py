@@ -8,6 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from safetensors.torch import save_file
 
 from engine.upscale import DetailNet, UpscalerError, load_upscaler, save_upscaler
@@ -121,3 +122,36 @@ def test_a_damaged_own_file_is_refused(ganvas_file, tmp_path):
     save_file(state, str(bad), metadata=meta)
     with pytest.raises(UpscalerError, match="architecture record is invalid"):
         load_upscaler(bad)
+
+
+def test_exports_enlarge_with_the_chosen_upscaler_and_record_it(ganvas_file, tmp_path):
+    from engine.export import make_record, read_record, save_image
+    from engine.latent import Latent
+
+    up = load_upscaler(ganvas_file)
+    pixels = np.random.default_rng(1).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    record = make_record("m", "0" * 64, Latent(seed=3))
+    learned = save_image(tmp_path / "a.png", pixels, record, scale=4, upscaler=up)
+    assert read_record(learned)["upscale"] == {
+        "name": "tiny",
+        "kind": "ganvas",
+        "scale": 4,
+        "factor": 4,
+    }
+    with Image.open(learned) as im:
+        assert im.size == (64, 64)
+        assert np.array_equal(np.asarray(im), up.upscale(pixels, 4))
+    plain = save_image(tmp_path / "b.png", pixels, record, scale=2, upscaler="lanczos")
+    assert read_record(plain)["upscale"] == {"name": "Lanczos", "kind": "lanczos", "factor": 2}
+    native = save_image(tmp_path / "c.png", pixels, record)
+    assert "upscale" not in read_record(native) and "upscale" not in record
+
+
+def test_animation_frames_are_enlarged_by_the_upscaler(ganvas_file, tmp_path):
+    from engine.animation import write_animation
+
+    up = load_upscaler(ganvas_file)
+    frames = np.random.default_rng(2).integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
+    path = write_animation(tmp_path / "loop.gif", frames, fps=10, scale=4, upscaler=up)
+    with Image.open(path) as im:
+        assert im.size == (32, 32) and im.n_frames == 3
