@@ -152,9 +152,9 @@ def main() -> int:
     os.environ.setdefault("GANVAS_DATA_DIR", str(work / "data"))
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Ganvas")
-    from gui.errors import ErrorReporter
-    from gui.main_window import MainWindow
-    from gui.style import apply_theme
+    from gui.core.errors import ErrorReporter
+    from gui.window.main_window import MainWindow
+    from gui.widgets.style import apply_theme
 
     apply_theme(app)
     window = MainWindow(reporter=ErrorReporter(interactive=False))
@@ -207,7 +207,7 @@ def main() -> int:
                 panel.open_snapshot(ev["path"])  # as "Open in browser" does
 
         panel.event_received.connect(open_first_snapshot)
-    from gui.train_worker import TrainWorker
+    from gui.train.worker import TrainWorker
 
     if args.nice is not None:
         TrainWorker.nice = args.nice

@@ -95,12 +95,11 @@ def run_app(argv: list[str]) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     from engine.paths import default_model_path  # plain pathlib, no torch
-
-    from .errors import ErrorReporter
-    from .main_window import MainWindow
-    from .renderer import Renderer
-    from .style import apply_theme
-    from .window_memory import restore_window
+    from gui.core.errors import ErrorReporter
+    from gui.core.renderer import Renderer
+    from gui.widgets.style import apply_theme
+    from gui.window.main_window import MainWindow
+    from gui.window.window_memory import restore_window
 
     if args.screenshot is not None and _headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots work on servers too

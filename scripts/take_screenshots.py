@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.paths import default_model_path  # noqa: E402
-from gui.errors import ErrorReporter  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.state import BrowseState  # noqa: E402
-from gui.style import apply_theme  # noqa: E402
-from gui.train_state import Phase  # noqa: E402
+from gui.core.errors import ErrorReporter  # noqa: E402
+from gui.core.state import BrowseState  # noqa: E402
+from gui.train.state import Phase  # noqa: E402
+from gui.widgets.style import apply_theme  # noqa: E402
+from gui.window.main_window import MainWindow  # noqa: E402
 from scripts.build_default_dataset import held_out_skin_tones  # noqa: E402
 
 SHOTS = ("screenshot", "browser", "train-panel", "projection")

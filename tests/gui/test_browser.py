@@ -18,11 +18,11 @@ from engine.breeding import crossbreed_choice, latent_id, lattice_seeds, layer_g
 from engine.latent import Latent, StyleMix, latent_ws, seed_ws
 from engine.modelfile import load_model
 from engine.render import render_ws
-from gui.errors import ErrorReporter
-from gui.images import qimage_to_bytes
-from gui.main_window import MainWindow
-from gui.renderer import Renderer, RenderRequest
-from gui.state import BrowseState
+from gui.core.errors import ErrorReporter
+from gui.core.images import qimage_to_bytes
+from gui.core.renderer import Renderer, RenderRequest
+from gui.core.state import BrowseState
+from gui.window.main_window import MainWindow
 
 WAIT_MS = 20_000
 

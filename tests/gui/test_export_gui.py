@@ -17,9 +17,9 @@ from PIL import Image
 from engine.export import make_record, read_record, record_latent, save_image
 from engine.latent import Latent, StyleMix, latent_ws
 from engine.modelfile import load_model
-from gui.export_dialogs import SOURCE_AROUND, SOURCE_FAVOURITES, SOURCE_GRID, SOURCE_SEEDS
-from gui.images import qimage_to_bytes
-from gui.main_window import MainWindow
+from gui.core.images import qimage_to_bytes
+from gui.export.dialogs import SOURCE_AROUND, SOURCE_FAVOURITES, SOURCE_GRID, SOURCE_SEEDS
+from gui.window.main_window import MainWindow
 
 WAIT_MS = 30_000
 

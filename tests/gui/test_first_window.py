@@ -17,11 +17,11 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from gui.app import run_app
-from gui.errors import ErrorReporter
-from gui.images import array_to_qimage, qimage_to_bytes
-from gui.main_window import LOADING_TEXT, MainWindow
-from gui.renderer import RenderRequest, RenderResult
-from gui.state import GRID_SIZE, MAX_SEED, BrowseState, ModelStatus
+from gui.core.errors import ErrorReporter
+from gui.core.images import array_to_qimage, qimage_to_bytes
+from gui.core.renderer import RenderRequest, RenderResult
+from gui.core.state import GRID_SIZE, MAX_SEED, BrowseState, ModelStatus
+from gui.window.main_window import LOADING_TEXT, MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_MS = 20_000
@@ -282,7 +282,7 @@ def test_run_app_screenshot_fails_plainly(tmp_path, capsys, monkeypatch):
 
 
 def test_main_screenshot_subprocess_and_lazy_torch(tmp_path, tiny_model_file):
-    code = "import sys, gui.app, gui.main_window; print('torch' in sys.modules)"
+    code = "import sys, gui.app, gui.window.main_window; print('torch' in sys.modules)"
     lazy = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert lazy.stdout.strip() == "False", lazy.stderr
     out = tmp_path / "shot.png"
@@ -328,7 +328,7 @@ def test_the_bundled_default_model_fills_the_grid(make_window, qtbot):
 
 
 def test_window_size_and_dock_layout_survive_a_restart(make_window, qtbot, tmp_path, monkeypatch):
-    from gui.window_memory import restore_window
+    from gui.window.window_memory import restore_window
 
     monkeypatch.setenv("GANVAS_CONFIG_DIR", str(tmp_path / "config"))
     first = make_window()

@@ -15,8 +15,8 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
 from engine.latent import Latent
-from gui.main_window import MainWindow
-from gui.preference import PUSH_NAME
+from gui.likes.likes import PUSH_NAME
+from gui.window.main_window import MainWindow
 
 WAIT_MS = 30_000
 

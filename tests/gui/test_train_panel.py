@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine import runs
 from engine.config import ModelConfig
-from gui.errors import ErrorReporter
-from gui.main_window import MainWindow
-from gui.state import BrowseState
-from gui.train_panel import TrainPanel
-from gui.train_state import Phase
+from gui.core.errors import ErrorReporter
+from gui.core.state import BrowseState
+from gui.train.panel import TrainPanel
+from gui.train.state import Phase
+from gui.window.main_window import MainWindow
 
 WAIT_MS = 60_000
 
@@ -345,7 +345,7 @@ def test_unfinished_runs_in_the_runs_folder_reveal_the_dock_at_start(qtbot, tmp_
 
 
 def test_fine_tune_settings_apply_only_when_starting_from_a_model(make_panel, tiny_model_file):
-    from gui.train_state import START_DEFAULT, START_SCRATCH, build_config
+    from gui.train.state import START_DEFAULT, START_SCRATCH, build_config
 
     panel = make_panel(default_model=tiny_model_file)
     panel.state.start_from = START_DEFAULT

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from .train_panel import TrainPanel
+from .panel import TrainPanel
 
 
 class TrainDock(QDockWidget):

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from engine.latent import Latent
 
-from .image_grid import ImageGrid
+from ..widgets.image_grid import ImageGrid
 
 STRIP_FRAMES = 12  # thumbnails in the strip
 PLAY_FRAMES_PER_KEY = 30

@@ -33,7 +33,7 @@ from superqt.utils import GeneratorWorker
 from engine.directions import DEFAULT_COMPONENTS, DEFAULT_SAMPLES, NamedDirection
 from engine.latent import Edit, Latent
 
-from .errors import plain_message
+from ..core.errors import plain_message
 
 log = logging.getLogger("ganvas")
 
@@ -97,27 +97,6 @@ class DirectionsLoader(QObject):
         if isValid(self) and sha256 == self.sha256:
             details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             self.failed.emit(plain_message(exc), details)
-
-
-def edits_with(
-    latent: Latent, direction: NamedDirection, value: float, start: int, end: int
-) -> list[Edit]:
-    """The latent's edits with `direction` set to `value` σ on start..end (0 removes it).
-
-    Other edits keep their order, so the result only differs where it should."""
-    amount = round(value, 3) * direction.std
-    edit = Edit(list(direction.vector), amount, start, end, direction.name)
-    out, placed = [], False
-    for e in latent.edits:
-        if e.name == direction.name:
-            placed = True
-            if value:
-                out.append(edit)
-        else:
-            out.append(e)
-    if value and not placed:
-        out.append(edit)
-    return out
 
 
 class DirectionRow(QObject):

@@ -1,6 +1,6 @@
 """Export dialogs: one image, a batch of images, a contact sheet.
 
-Each dialog is a form over a plain request (gui.export_jobs); pressing Export starts the job on
+Each dialog is a form over a plain request (gui.export.jobs); pressing Export starts the job on
 the runner's thread pool and the same button becomes Cancel. Progress shows in the dialog, the
 window stays usable, and failures go to the one ErrorReporter. Dialogs keep no truth of their
 own beyond the choices on screen: the latents they export are snapshotted when they open.
@@ -35,15 +35,16 @@ from PySide6.QtWidgets import (
 from engine.directions import NamedDirection
 from engine.latent import Latent
 
-from .browse_panel import describe_latent
-from .directions_panel import edits_with
-from .errors import ErrorReporter
-from .export_jobs import (
+from ..core.errors import ErrorReporter
+from ..core.jobs import Job, JobRunner
+from ..core.latents import describe_latent, edits_with
+from ..core.models import ModelRef
+from ..widgets.progress import job_progress_bar
+from .jobs import (
     DEFAULT_TEMPLATE,
     BatchExport,
     ImageExport,
     Item,
-    ModelRef,
     SheetExport,
     Written,
     batch_export_job,
@@ -52,7 +53,6 @@ from .export_jobs import (
     export_image_job,
     file_name,
 )
-from .export_runner import Job, JobRunner, job_progress_bar
 
 IMAGE_FORMATS = {  # label → suffix
     "PNG (lossless)": ".png",
@@ -389,7 +389,7 @@ class ImageExportDialog(ExportDialog):
 
 
 def _stem(name: str) -> str:
-    from .export_jobs import safe_name
+    from .jobs import safe_name
 
     return safe_name(name).replace(" ", "-")
 

@@ -19,37 +19,15 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from engine.latent import Latent
-
-from .image_grid import ImageGrid
-from .preview import PreviewView
-from .renderer import latent_key
-from .seed_pad import SeedPad
-from .state import MAX_SEED, PSI_MAX, PSI_MIN, BrowseState, bind
+from ..core.latents import describe_latent
+from ..core.renderer import latent_key
+from ..core.state import MAX_SEED, PSI_MAX, PSI_MIN, BrowseState, bind
+from ..widgets.image_grid import ImageGrid
+from ..widgets.preview import PreviewView
+from ..widgets.seed_pad import SeedPad
 
 if TYPE_CHECKING:
-    from .renderer import RenderResult
-
-
-def describe_latent(latent: Latent) -> str:
-    """A short caption: where the image came from and what was done to it."""
-    if latent.ws is None:
-        parts = [f"Seed {latent.seed}"]
-    elif len(latent.parents) >= 2:
-        parts = [f"Blend of {len(latent.parents)}"]
-    elif latent.parents:
-        parts = ["Child"]
-    else:
-        parts = ["Explicit w"]
-    parts.append(f"ψ {latent.psi:.2f}")
-    if latent.mix is not None:
-        parts.append(f"styles from seed {latent.mix.seed} ({len(latent.mix.layers)} layers)")
-    moved = [e for e in latent.edits if e.amount]
-    if len(moved) == 1:
-        parts.append(f"{moved[0].name or 'direction'} edited")
-    elif moved:
-        parts.append(f"{len(moved)} directions edited")
-    return "  ·  ".join(parts)
+    from ..core.renderer import RenderResult
 
 
 class BrowsePanel(QWidget):

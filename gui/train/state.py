@@ -1,6 +1,6 @@
 """What the Train panel is set to and doing: observable state, and the TrainConfig it makes.
 
-Widgets bind to `TrainState` (gui.state.Property/bind); `build_config` turns the state into the
+Widgets bind to `TrainState` (gui.core.state.Property/bind); `build_config` turns the state into the
 one request object that crosses into the engine. Choosing a preset sets its fields; editing one
 of those fields by hand shows the preset as "custom".
 """
@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from engine.config import DataConfig, TrainConfig
 from engine.presets import DEFAULT_PRESET, PRESETS, apply_preset, matching_preset, schedule
 
-from .state import Property
+from ..core.state import Property
 
 RESOLUTIONS = (16, 32, 64, 128, 256, 512)
 BATCHES = (2, 4, 8, 16, 32, 64)

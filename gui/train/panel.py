@@ -57,8 +57,8 @@ from engine.config import DataConfig, TrainConfig
 from engine.paths import default_model_path, resources_dir
 from engine.presets import PRESETS
 
-from .errors import ErrorReporter, plain_message
-from .train_state import (
+from ..core.errors import ErrorReporter, plain_message
+from .state import (
     BATCHES,
     CUSTOM,
     RESOLUTIONS,
@@ -71,8 +71,8 @@ from .train_state import (
     build_config,
     default_threads,
 )
-from .train_widgets import ImageView, LinePlot, SkippedFilesModel, ThumbnailStrip
-from .train_worker import (
+from .widgets import ImageView, LinePlot, SkippedFilesModel, ThumbnailStrip
+from .worker import (
     CROP_MODES,
     GuiThreadCollector,
     MemorisationResult,
@@ -220,7 +220,7 @@ def _set_combo_data(combo: QComboBox, value: Any) -> None:
 
 
 def bind_combo(state: QObject, name: str, combo: QComboBox) -> None:
-    """Like gui.state.bind, for a combo box whose items carry the values as data."""
+    """Like gui.core.state.bind, for a combo box whose items carry the values as data."""
     _set_combo_data(combo, getattr(state, name))
     getattr(state, f"{name}_changed").connect(lambda v: _set_combo_data(combo, v))
 
@@ -726,7 +726,7 @@ class TrainPanel(QWidget):
         return footer
 
     def _connect_state(self) -> None:
-        from .state import bind
+        from ..core.state import bind
 
         s = self.state
         bind_combo(s, "resolution", self.resolution_combo)

@@ -10,14 +10,14 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 from superqt import QLabeledDoubleSlider
 
 if TYPE_CHECKING:
-    from .preference import PreferenceFit
+    from .likes import PreferenceFit
 
 DEFAULT_STRENGTH = 1.5
 MAX_STRENGTH = 4.0
 
 
 class PreferencePanel(QWidget):
-    """Widgets only: gui.preference.Preferences holds the labels and the direction."""
+    """Widgets only: gui.likes.likes.Preferences holds the labels and the direction."""
 
     like_requested = Signal()
     dislike_requested = Signal()

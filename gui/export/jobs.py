@@ -1,4 +1,4 @@
-"""The export jobs: plain generator functions that run on a worker thread (gui.export_runner).
+"""The export jobs: plain generator functions that run on a worker thread (gui.core.jobs).
 
 Each takes one plain request dataclass (what the dialog chose: latents, paths, sizes — all
 JSON-friendly), yields progress dicts `{"done", "total", "text"[, "image"]}` and returns its
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import string
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from engine.latent import Latent
 
-from .images import array_to_qimage
+from ..core.images import array_to_qimage
+from ..core.models import ModelRef, job_model
 
 if TYPE_CHECKING:
     import numpy as np
 
     from engine.modelfile import LoadedModel
 
-    from .state import ModelInfo
 
 Progress = dict[str, Any]
 
@@ -41,60 +40,11 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 @dataclass(frozen=True)
-class ModelRef:
-    """Which model file a job uses: its path, and the SHA-256/name the browser knows it by."""
-
-    path: str
-    sha256: str
-    name: str
-
-    @classmethod
-    def from_info(cls, info: ModelInfo) -> ModelRef:
-        return cls(info.path, info.sha256, info.name)
-
-    @property
-    def short_sha(self) -> str:
-        return self.sha256[:12]
-
-
-@dataclass(frozen=True)
 class Item:
     """One image of a batch: its latent and a short label (file names, sheet captions)."""
 
     latent: Latent
     label: str = ""
-
-
-# --- the job's own model copy --------------------------------------------------------------
-
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], LoadedModel] = {}
-
-
-def job_model(ref: ModelRef, *, with_discriminator: bool = True) -> LoadedModel:
-    """The model at ref.path on the CPU, loaded once and shared by later jobs (with its
-    discriminator when the file has one: projection uses it)."""
-    from engine.modelfile import load_model
-
-    key = (ref.path, ref.sha256)
-    with _lock:  # held only to look up: loading waits for no one (forget_models runs on the UI)
-        model = _cache.get(key)
-    if model is None:
-        model = load_model(ref.path, with_discriminator=with_discriminator)
-        if model.sha256 != ref.sha256:
-            raise ValueError(
-                f"{Path(ref.path).name} has changed on disk since it was opened; "
-                "open it again (File → Open model…) and retry"
-            )
-        with _lock:
-            _cache.clear()  # one model at a time: they can be large
-            _cache[key] = model
-    return model
-
-
-def forget_models() -> None:
-    with _lock:
-        _cache.clear()
 
 
 def render_one(model: LoadedModel, latent: Latent) -> np.ndarray:

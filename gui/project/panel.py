@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 
 from engine.latent import Latent
 
-from .errors import ErrorReporter
-from .export_jobs import ModelRef, job_model
-from .export_runner import Job, JobRunner, job_progress_bar
-from .images import array_to_qimage
+from ..core.errors import ErrorReporter
+from ..core.images import array_to_qimage
+from ..core.jobs import Job, JobRunner
+from ..core.models import ModelRef, job_model
+from ..widgets.progress import job_progress_bar
 
 THUMB_PX = 168
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff);;All files (*)"

@@ -2,7 +2,7 @@
 a grid of samples pushed along it ("More like this").
 
 Labels are kept per model (by SHA-256) next to the favourites, in
-`<data dir>/models/<sha256>/preferences.json` (gui.library.data_dir; `$GANVAS_DATA_DIR`
+`<data dir>/models/<sha256>/preferences.json` (gui.core.library.data_dir; `$GANVAS_DATA_DIR`
 overrides it), written atomically. Once there are `MIN_EACH` of each, the direction is fitted
 on a worker (engine.preference.fit_preference on each image's mean w) with its
 cross-validated accuracy. "More like this" sets the grid's edits (BrowseState.grid_edits) to
@@ -26,14 +26,14 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 from engine.breeding import latent_id
 from engine.latent import Edit, Latent
 
-from .export_jobs import ModelRef, job_model
-from .export_runner import Job, JobRunner
-from .library import data_dir, load_model_json, save_model_json
-from .preference_panel import PreferencePanel
-from .state import ModelStatus
+from ..core.jobs import Job, JobRunner
+from ..core.library import data_dir, load_model_json, save_model_json
+from ..core.models import ModelRef, job_model
+from ..core.state import ModelStatus
+from .panel import PreferencePanel
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from PySide6.QtWidgets import QMainWindow as MainWindow  # until features get a host
 
 log = logging.getLogger("ganvas")
 

@@ -21,8 +21,8 @@ from superqt import QLabeledDoubleSlider
 from engine.breeding import layer_blocks, layer_groups
 from engine.latent import Latent, StyleMix
 
-from .image_grid import ImageCell, ImageGrid
-from .state import MAX_SEED
+from ..core.state import MAX_SEED
+from ..widgets.image_grid import ImageCell, ImageGrid
 
 OFFSPRING = 8
 DEFAULT_STRENGTH = 0.35

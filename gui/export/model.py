@@ -6,10 +6,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
 
-from .errors import ErrorReporter
-from .export_dialogs import ExportDialog, PathField, _stem, default_folder
-from .export_jobs import ModelExport, ModelRef, onnx_job, save_model_job
-from .export_runner import JobRunner
+from ..core.errors import ErrorReporter
+from ..core.jobs import JobRunner
+from ..core.models import ModelRef
+from .dialogs import ExportDialog, PathField, _stem, default_folder
+from .jobs import ModelExport, onnx_job, save_model_job
 
 
 class SaveModelDialog(ExportDialog):

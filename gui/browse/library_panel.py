@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
 
 from engine.latent import Latent
 
-from .browse_panel import describe_latent
-from .library import MAX_RATING, Favourite, LineageNode
+from ..core.latents import describe_latent
+from ..core.library import MAX_RATING, Favourite, LineageNode
 
 THUMB = 52
 STAR = 13

@@ -3,7 +3,7 @@ change it — directions (GANSpace), style mixing and breeding, favourites/histo
 interpolation — plus the seed pad and a performance readout.
 
 `install_browser(window)` adds all of it to the main window. Every change to the current image
-goes through `History.apply`; every image comes from the render thread (gui.renderer) on its
+goes through `History.apply`; every image comes from the render thread (gui.core.renderer) on its
 own channel, so dragging a slider never waits for thumbnails.
 """
 
@@ -32,19 +32,20 @@ from engine.breeding import (
 from engine.directions import NamedDirection
 from engine.latent import Latent, StyleMix
 
-from .breeding_panel import OFFSPRING, BreedingPanel
-from .directions_panel import DirectionsLoader, DirectionsPanel, edits_with
-from .history import History
-from .interpolation_panel import InterpolationPanel
-from .library import Library
+from ..core.history import History
+from ..core.latents import edits_with
+from ..core.library import Library
+from ..core.renderer import RenderRequest, RenderResult
+from ..core.state import MAX_SEED, ModelInfo
+from .breeding import OFFSPRING, BreedingPanel
+from .directions import DirectionsLoader, DirectionsPanel
+from .interpolation import InterpolationPanel
 from .library_panel import LibraryPanel
-from .renderer import RenderRequest, RenderResult
-from .state import MAX_SEED, ModelInfo
 
 if TYPE_CHECKING:
-    from engine.breeding import Recipe
+    from PySide6.QtWidgets import QMainWindow as MainWindow  # until features get a host
 
-    from .main_window import MainWindow
+    from engine.breeding import Recipe
 
 log = logging.getLogger("ganvas")
 

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 from PySide6.QtGui import QImage
 
-from .errors import plain_message
-from .images import array_to_qimage
+from ..core.errors import plain_message
+from ..core.images import array_to_qimage
 
 if TYPE_CHECKING:
     from engine.config import TrainConfig

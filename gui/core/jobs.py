@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
-from PySide6.QtWidgets import QProgressBar
 
 from .errors import plain_message
 
@@ -34,16 +33,6 @@ def job_message(exc: BaseException) -> str:
     if isinstance(exc, ValueError) and text:  # ExportError, ModelFileError, ImageSkipped …
         return text[0].upper() + text[1:]
     return plain_message(exc)
-
-
-def job_progress_bar(name: str) -> QProgressBar:
-    """The thin bar a job's progress fills; hidden until the job starts."""
-    bar = QProgressBar()
-    bar.setObjectName(name)
-    bar.setTextVisible(False)
-    bar.setFixedHeight(6)
-    bar.hide()
-    return bar
 
 
 class _Runnable(QRunnable):

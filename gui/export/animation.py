@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
 
 from engine.latent import Latent
 
-from .errors import ErrorReporter
-from .export_dialogs import (
+from ..core.errors import ErrorReporter
+from ..core.jobs import Job, JobRunner
+from ..core.models import ModelRef
+from .dialogs import (
     ExportDialog,
     PathField,
     _stem,
@@ -31,8 +33,7 @@ from .export_dialogs import (
     sentence,
     with_suffix,
 )
-from .export_jobs import AnimationExport, Item, ModelRef, animation_frame_job, animation_job
-from .export_runner import Job, JobRunner
+from .jobs import AnimationExport, Item, animation_frame_job, animation_job
 
 ANIMATION_FORMATS = {  # label → suffix
     "GIF (plays everywhere)": ".gif",

@@ -13,14 +13,14 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QToolBar, QWidget
 
-from .browse_panel import BrowsePanel
-from .browser import install_browser
-from .errors import ErrorReporter
-from .export_actions import dropped_image, install_exports
-from .preference import install_preferences
-from .renderer import Renderer, RenderRequest, RenderResult
-from .state import BrowseState, ModelInfo, ModelStatus
-from .train_dock import dropped_folder, install_train_dock, show_folder
+from ..browse.browser import install_browser
+from ..browse.panel import BrowsePanel
+from ..core.errors import ErrorReporter
+from ..core.renderer import Renderer, RenderRequest, RenderResult
+from ..core.state import BrowseState, ModelInfo, ModelStatus
+from ..export.actions import dropped_image, install_exports
+from ..likes.likes import install_preferences
+from ..train.dock import dropped_folder, install_train_dock, show_folder
 from .window_memory import remember_window
 
 log = logging.getLogger("ganvas")

@@ -17,8 +17,11 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWid
 
 from engine.latent import Latent
 
-from .export_animation import AnimationDialog
-from .export_dialogs import (
+from ..core.jobs import JobRunner
+from ..core.models import ModelRef, forget_models
+from ..project.panel import IMAGE_FILTER, ProjectionPanel
+from .animation import AnimationDialog
+from .dialogs import (
     SOURCE_LIKED,
     SOURCE_SEEDS,
     BatchExportDialog,
@@ -27,10 +30,8 @@ from .export_dialogs import (
     ImageExportDialog,
     Sources,
 )
-from .export_jobs import DEFAULT_TEMPLATE, Item, ModelRef, Written, forget_models
-from .export_model import OnnxDialog, SaveModelDialog
-from .export_runner import JobRunner
-from .projection_panel import IMAGE_FILTER, ProjectionPanel
+from .jobs import DEFAULT_TEMPLATE, Item, Written
+from .model import OnnxDialog, SaveModelDialog
 
 log = logging.getLogger("ganvas")
 
