@@ -29,8 +29,8 @@ def main() -> None:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     from gui.core.errors import ErrorReporter
-    from gui.window.main_window import MainWindow
     from gui.widgets.style import apply_theme
+    from gui.window.main_window import MainWindow
 
     apply_theme(app)
     model = find_model(args.model)

@@ -153,8 +153,8 @@ def main() -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Ganvas")
     from gui.core.errors import ErrorReporter
-    from gui.window.main_window import MainWindow
     from gui.widgets.style import apply_theme
+    from gui.window.main_window import MainWindow
 
     apply_theme(app)
     window = MainWindow(reporter=ErrorReporter(interactive=False))
@@ -162,9 +162,9 @@ def main() -> int:
     panel.measure_speed = False  # the measurement would compete with training
     window.resize(1440, 900)
     window.show()
-    window.train_dock.reveal()
+    window.train.reveal()
     # give the dock a comfortable width beside the browser
-    window.resizeDocks([window.train_dock], [520], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.train.dock], [520], Qt.Orientation.Horizontal)
 
     folder = make_images(work / "shapes")
     panel.state.resolution = args.resolution

@@ -106,7 +106,7 @@ class Session:
     def shoot_train_panel(self, seconds: float) -> None:
         panel = self.window.train_panel
         folder = skin_tone_folder(96)
-        self.window.train_dock.reveal()
+        self.window.train.reveal()
         panel.set_folder(folder)
         self.wait(lambda: panel.state.phase is Phase.READY, 120, "the folder scan")
         panel.state.output_dir = str(Path(tempfile.mkdtemp(prefix="ganvas-shot-run-")))
@@ -119,10 +119,10 @@ class Session:
         self.wait(lambda: not panel.state.phase.busy, 120, "the run to stop")
 
     def shoot_projection(self) -> None:
-        panel = self.window.exports.projection
+        panel = self.window.projection.panel
         folder = skin_tone_folder(96)
         target = sorted(folder.glob("*.png"))[len(list(folder.glob("*.png"))) // 3]
-        self.window.exports.project(target)  # what dropping the file on the window does
+        self.window.projection.project(target)  # what dropping the file on the window does
         self.wait(lambda: not panel.running, 300, "the projection")
         self.settle()
         self.save("projection")

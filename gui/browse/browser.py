@@ -2,7 +2,8 @@
 change it — directions (GANSpace), style mixing and breeding, favourites/history/lineage,
 interpolation — plus the seed pad and a performance readout.
 
-`install_browser(window)` adds all of it to the main window. Every change to the current image
+`install_browser(studio, host, panel)` adds all of it to the window. Every change to the
+current image
 goes through `History.apply`; every image comes from the render thread (gui.core.renderer) on its
 own channel, so dragging a slider never waits for thumbnails.
 """
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QMenu, QTabWidget, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMenu
 
 from engine.breeding import (
     Crossbreed,
@@ -32,9 +33,7 @@ from engine.breeding import (
 from engine.directions import NamedDirection
 from engine.latent import Latent, StyleMix
 
-from ..core.history import History
 from ..core.latents import edits_with
-from ..core.library import Library
 from ..core.renderer import RenderRequest, RenderResult
 from ..core.state import MAX_SEED, ModelInfo
 from .breeding import OFFSPRING, BreedingPanel
@@ -43,9 +42,11 @@ from .interpolation import InterpolationPanel
 from .library_panel import LibraryPanel
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMainWindow as MainWindow  # until features get a host
-
     from engine.breeding import Recipe
+
+    from ..core.host import Host
+    from ..core.studio import Studio
+    from .panel import BrowsePanel
 
 log = logging.getLogger("ganvas")
 
@@ -89,17 +90,17 @@ class Browser(QObject):
     preview_rendered = Signal(object)  # RenderResult, after the preview shows it
     offspring_rendered = Signal()
     strip_rendered = Signal()
-    grid_menu_opened = Signal(object, int)  # QMenu, cell index: others add their entries
+    grid_menu_opened = Signal(object, int)  # QMenu, cell index, after every feature's entries
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
-        self.state = window.state
-        self.renderer = window.renderer
-        self.browse = window.browse
+    def __init__(self, studio: Studio, host: Host, browse: BrowsePanel):
+        super().__init__(host.widget)
+        self.studio, self.host = studio, host
+        self.state = studio.state
+        self.renderer = studio.renderer
+        self.browse = browse
         self.rng = random.Random()
-        self.history = History(self.state, self)
-        self.library = Library(parent=self)
+        self.history = studio.history
+        self.library = studio.library
         self.loader = DirectionsLoader(self)
         self.perf = PerfMeter()
         self._contexts: dict[int, tuple[str, Hashable, Recipe]] = {}
@@ -125,70 +126,54 @@ class Browser(QObject):
 
     # --- construction -----------------------------------------------------------------------
 
-    def _dock(
-        self, title: str, name: str, widget: QWidget, tip: str, area: Qt.DockWidgetArea
-    ) -> QDockWidget:
-        dock = QDockWidget(title, self.window)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setToolTip(tip)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
-        self.window.addDockWidget(area, dock)
-        return dock
-
     def _create_docks(self) -> None:
         right, bottom = (
             Qt.DockWidgetArea.RightDockWidgetArea,
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
-        self.directions_dock = self._dock(
+        add = self.host.add_dock
+        self.directions_dock = add(
+            "directions",
             "Directions",
-            "directionsDock",
             self.directions,
-            "Move the current image along principal directions of w",
-            right,
+            area=right,
+            tip="Move the current image along principal directions of w",
+            bare_tab=True,
         )
-        self.breeding_dock = self._dock(
+        self.breeding_dock = add(
+            "breeding",
             "Mix && breed",
-            "breedingDock",
             self.breeding,
-            "Style mixing, children and crossbreeds of the current image",
-            right,
+            area=right,
+            tip="Style mixing, children and crossbreeds of the current image",
+            tab_with="directions",
+            bare_tab=True,
         )
-        self.library_dock = self._dock(
+        self.library_dock = add(
+            "library",
             "Library",
-            "libraryDock",
             self.library_panel,
-            "Favourites, history and lineage of the current image",
-            right,
+            area=right,
+            tip="Favourites, history and lineage of the current image",
+            tab_with="breeding",
+            bare_tab=True,
         )
-        self.interpolation_dock = self._dock(
+        self.interpolation_dock = add(
+            "interpolation",
             "Interpolation",
-            "interpolationDock",
             self.interpolation,
-            "Loop between chosen images",
-            bottom,
+            area=bottom,
+            tip="Loop between chosen images",
         )
-        self.window.setTabPosition(
-            Qt.DockWidgetArea.RightDockWidgetArea, QTabWidget.TabPosition.North
-        )
-        self.window.tabifyDockWidget(self.directions_dock, self.breeding_dock)
-        self.window.tabifyDockWidget(self.breeding_dock, self.library_dock)
-        for dock in (self.directions_dock, self.breeding_dock, self.library_dock):
-            dock.setTitleBarWidget(QWidget())  # the tab already names it: one label, not two
         self.directions_dock.raise_()
-        self.window.resizeDocks([self.directions_dock], [400], Qt.Orientation.Horizontal)
-        self.window.resizeDocks([self.interpolation_dock], [110], Qt.Orientation.Vertical)
+        self.host.size_dock("directions", 400, Qt.Orientation.Horizontal)
+        self.host.size_dock("interpolation", 110, Qt.Orientation.Vertical)
         self.interpolation_dock.hide()  # shown when the first keyframe is added (or Ctrl+4)
 
     def _action(
         self, text: str, shortcut: str | QKeySequence.StandardKey | None, tip: str, slot
     ) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.host.widget)
         keys = ""
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -196,8 +181,7 @@ class Browser(QObject):
         action.setToolTip(f"{tip} ({keys})" if keys else tip)
         action.setStatusTip(tip)
         action.triggered.connect(slot)
-        self.window.addAction(action)  # shortcuts work wherever the focus is
-        return action
+        return self.host.add_action(action)
 
     def _create_actions(self) -> None:
         self.undo_action = self._action(
@@ -242,51 +226,34 @@ class Browser(QObject):
         )
 
     def _create_menus(self) -> None:
-        bar = self.window.menuBar()
-        images_menu = next(
-            (a.menu() for a in bar.actions() if a.menu() and a.text() == "&Images"), None
+        host = self.host
+        host.add_to_menu("edit", [self.undo_action, self.redo_action])
+        host.add_to_menu("edit", [self.reset_edits_action])
+        host.add_to_menu(
+            "images", [self.favourite_action, self.children_action, self.crossbreed_action]
         )
-        edit_menu = QMenu("&Edit", self.window)
-        edit_menu.setToolTipsVisible(True)
-        for action in (self.undo_action, self.redo_action):
-            edit_menu.addAction(action)
-        edit_menu.addSeparator()
-        edit_menu.addAction(self.reset_edits_action)
-        if images_menu is not None:
-            bar.insertMenu(images_menu.menuAction(), edit_menu)
-        else:
-            bar.addMenu(edit_menu)
-            images_menu = bar.addMenu("&Images")
-        images_menu.addSeparator()
-        for action in (self.favourite_action, self.children_action, self.crossbreed_action):
-            images_menu.addAction(action)
-        images_menu.addSeparator()
-        images_menu.addAction(self.add_key_action)
-        images_menu.addAction(self.play_action)
-
-        view_menu = bar.addMenu("&View")
-        view_menu.setToolTipsVisible(True)
+        host.add_to_menu("images", [self.add_key_action, self.play_action])
         docks = (
             self.directions_dock,
             self.breeding_dock,
             self.library_dock,
             self.interpolation_dock,
         )
+        toggles = []
         for n, dock in enumerate(docks, start=1):
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QKeySequence(f"Ctrl+{n}"))
             toggle.setToolTip(
                 f"Show or hide the {dock.windowTitle().replace('&&', '&')} panel (Ctrl+{n})"
             )
-            view_menu.addAction(toggle)
-
-        toolbar = self.window.toolbar
-        toolbar.addSeparator()
+            toggles.append(toggle)
+        host.add_to_menu("view", toggles, separator=False)
+        host.add_action(self.favourite_action, "browse.favourite")
         self.undo_action.setIconText("Undo")  # the toolbar keeps short, steady labels
         self.redo_action.setIconText("Redo")
         self.favourite_action.setIconText("Favourite")
-        for action in (self.undo_action, self.redo_action, self.favourite_action):
-            toolbar.addAction(action)
+        host.add_to_toolbar([self.undo_action, self.redo_action, self.favourite_action])
+        host.add_context_entries("preview", lambda menu: menu.addAction(self.favourite_action), 1)
 
     def _create_status(self) -> None:
         self.perf_label = QLabel()
@@ -295,7 +262,7 @@ class Browser(QObject):
             "Preview: render time of the last frame on the render thread, and frames shown "
             "per second while you drag"
         )
-        self.window.statusBar().addPermanentWidget(self.perf_label)
+        self.host.add_status_widget(self.perf_label)
         self._perf_timer = QTimer(self)
         self._perf_timer.setInterval(500)
         self._perf_timer.timeout.connect(self._show_perf)
@@ -314,7 +281,9 @@ class Browser(QObject):
         b.pad.gesture_finished.connect(self.history.end_gesture)
         b.pad.view_changed.connect(self._schedule_thumbnails)
         self.renderer.result_ready.connect(self._on_result)
-        self.window.grid_rendered.connect(self._start_pending_directions)
+        self.studio.grid_rendered.connect(self._start_pending_directions)
+        b.preview.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        b.preview.customContextMenuRequested.connect(self.preview_menu)
         self.history.stack.canUndoChanged.connect(self._update_actions)
         self.history.stack.canRedoChanged.connect(self._update_actions)
         self.history.stack.undoTextChanged.connect(self._update_actions)
@@ -336,11 +305,11 @@ class Browser(QObject):
         br.crossbreed_requested.connect(self.crossbreed)
         br.offspring_chosen.connect(self._on_offspring_chosen)
 
-        lib, lp = self.library, self.library_panel
+        lib, lp, host = self.library, self.library_panel, self.host
         lib.favourites_changed.connect(self._on_favourites_changed)
-        lib.directions_changed.connect(lambda: d.set_saved(lib.directions))
+        lib.directions_changed.connect(lambda: (d.set_saved(lib.directions), self._publish()))
         lib.failed.connect(
-            lambda msg, det: self.window.reporter.report("Library", msg, det, parent=self.window)
+            lambda msg, det: self.studio.reporter.report("Library", msg, det, parent=host.widget)
         )
         lp.add_requested.connect(self.add_favourite)
         lp.open_latent.connect(lambda lat: self.history.apply(lat, "Back to a saved image"))
@@ -397,6 +366,7 @@ class Browser(QObject):
         self.directions.clear("Finding the principal directions of w…")
         self.directions.set_saved(self.library.directions, info.num_ws)
         self.directions.show_latent(s.current)
+        self._publish()
         # the directions start after the first grid is on screen: they never slow it down
         self._pending_directions = (info.path, info.sha256)
         self._request_preview()
@@ -415,11 +385,18 @@ class Browser(QObject):
         self.directions.set_principal(directions, self.model.num_ws, cached)
         self.directions.set_saved(self.library.directions)
         self.directions.show_latent(self.state.current)
+        self._publish()
+
+    def _publish(self) -> None:
+        """What export offers as directions: the principal ones, then the saved ones."""
+        d = self.directions
+        self.studio.directions = (*d.principal, *d.saved)
 
     def _on_directions_failed(self, message: str, details: str) -> None:
         self.directions.clear("No principal directions: " + message)
-        self.window.reporter.report(
-            "Could not find directions", message, details, parent=self.window
+        self._publish()
+        self.studio.reporter.report(
+            "Could not find directions", message, details, parent=self.host.widget
         )
 
     # --- the current image ------------------------------------------------------------------
@@ -514,7 +491,7 @@ class Browser(QObject):
         if len(parents) == 1 and parents[0] != self.state.current:
             parents.insert(0, self.state.current)
         if len(parents) < 2:
-            self.window.statusBar().showMessage(
+            self.host.show_status(
                 "Select two or more favourites in the Library to crossbreed them", 5000
             )
             self.library_dock.raise_()
@@ -535,7 +512,7 @@ class Browser(QObject):
     def add_favourite(self) -> None:
         if self.model is not None:
             self.library.add_favourite(self.state.current)
-            self.window.statusBar().showMessage("Added to favourites", 3000)
+            self.host.show_status("Added to favourites", 3000)
 
     def _on_favourites_changed(self) -> None:
         self.library_panel.show_favourites(self.library.favourites)
@@ -549,6 +526,7 @@ class Browser(QObject):
 
     def _on_keys_changed(self) -> None:
         keys = self.interpolation.keys
+        self.studio.keyframes = tuple(keys)
         if len(keys) >= 2 and self.model is not None:
             frames = self.interpolation.strip_frames()
             self.renderer.request(RenderRequest((Interpolation(list(keys), frames),), "strip"))
@@ -667,7 +645,7 @@ class Browser(QObject):
         if self.model is None:
             return
         seed = self.state.seeds[index]
-        menu = QMenu(self.window)
+        menu = QMenu(self.host.widget)
         menu.setToolTipsVisible(True)
         menu.addAction(f"Show seed {seed}", lambda: self.show_seed(seed))
         menu.addAction(
@@ -684,12 +662,24 @@ class Browser(QObject):
             "Add to interpolation",
             lambda: self.interpolation.add_key(self.state.cell_latent(index)),
         )
+        self.host.fill_context_menu("grid", menu, index)
         self.grid_menu_opened.emit(menu, index)
         menu.popup(where)
 
+    def preview_menu(self, where: QPoint) -> None:
+        """The preview's context menu: entries from every feature (export, rate …)."""
+        if self.model is None:
+            return
+        menu = QMenu(self.host.widget)
+        menu.setToolTipsVisible(True)
+        self.host.fill_context_menu("preview", menu)
+        menu.popup(self.browse.preview.mapToGlobal(where))
+
     def _ask_save_direction(self, direction: NamedDirection, start: int, end: int) -> None:
         name, ok = QInputDialog.getText(
-            self.window, "Save direction", f"Name for {direction.name} on layers {start}–{end}:"
+            self.host.widget,
+            "Save direction",
+            f"Name for {direction.name} on layers {start}–{end}:",
         )
         if ok and name.strip():
             self.save_direction(direction, start, end, name.strip())
@@ -723,6 +713,6 @@ class Browser(QObject):
         self.perf_label.setText(self.perf.text())
 
 
-def install_browser(window: MainWindow) -> Browser:
-    """Add the latent browser's docks, menus and status readout to the main window."""
-    return Browser(window)
+def install_browser(studio: Studio, host: Host, browse: BrowsePanel) -> Browser:
+    """Add the latent browser's docks, menus and status readout to the window."""
+    return Browser(studio, host, browse)

@@ -1,25 +1,19 @@
-"""Export and reproducibility in the main window: File-menu actions, the export dialogs,
-opening (or dropping) an exported image to get its latent back, and the Projection dock for
-images without a record.
+"""Export in the window: the File menu's export entries and the dialogs they open.
 
-`install_exports(window)` adds all of it; main_window.py only routes dropped images here
-(`dropped_image`, `ExportActions.open_image`) and calls `shutdown()` when it closes.
+`install_exports(studio, host)` adds all of it. The images come from the Studio: the browse
+state, the library's favourites, the likes, the browser's directions and keyframes.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
 
-from engine.latent import Latent
-
-from ..core.jobs import JobRunner
 from ..core.models import ModelRef, forget_models
-from ..project.panel import IMAGE_FILTER, ProjectionPanel
 from .animation import AnimationDialog
 from .dialogs import (
     SOURCE_LIKED,
@@ -33,63 +27,33 @@ from .dialogs import (
 from .jobs import DEFAULT_TEMPLATE, Item, Written
 from .model import OnnxDialog, SaveModelDialog
 
+if TYPE_CHECKING:
+    from ..core.host import Host
+    from ..core.studio import Studio
+
 log = logging.getLogger("ganvas")
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 LIKED_TEMPLATE = "{model}-liked-{index:04d}.png"
-
-
-def dropped_image(event: QDragEnterEvent | QDropEvent) -> Path | None:
-    """The first local image file in a drag, if any."""
-    for url in event.mimeData().urls():
-        if url.isLocalFile():
-            path = Path(url.toLocalFile())
-            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
-                return path
-    return None
-
-
-def different_model_text(image: str, want: dict, have: ModelRef | None) -> str:
-    """Plain words for an image made with another model: which one is needed."""
-    name, sha = str(want.get("name") or "unnamed"), str(want.get("sha256") or "")
-    needed = f"“{name}” (SHA-256 {sha[:12]}…)"
-    if have is None:
-        now = "no model is open"
-    else:
-        now = f"the open model is “{have.name}” ({have.short_sha}…)"
-    return (
-        f"{image} was made with the model {needed}, but {now}. Open that model with "
-        f"File → Open model…, then drop the image again."
-    )
 
 
 class ExportActions(QObject):
     """The File menu's export entries and what they open."""
 
-    restored = Signal(object)  # Latent of an opened image, now the current image
-
-    def __init__(self, window: QMainWindow):
-        super().__init__(window)
-        self.window = window
-        self.state = window.state
-        self.reporter = window.reporter
-        self.runner = JobRunner(self)
+    def __init__(self, studio: Studio, host: Host):
+        super().__init__(host.widget)
+        self.studio, self.host = studio, host
+        self.state = studio.state
+        self.reporter = studio.reporter
+        self.runner = studio.jobs
+        self.window = host.widget  # the dialogs' parent
         self.folder: Path | None = None  # the last folder exported to, for the next dialog
         self.dialogs: dict[str, ExportDialog] = {}
-
-        self.projection = ProjectionPanel(self.runner, self.reporter)
-        self.projection.result_ready.connect(self._on_projected)
-        self.projection_dock = QDockWidget("Projection", window)
-        self.projection_dock.setObjectName("projectionDock")
-        self.projection_dock.setWidget(self.projection)
-        self.projection_dock.setToolTip("Find the latent of your own image")
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.projection_dock)
-        self.projection_dock.hide()
-        self._dock_placed = False
 
         self._create_actions()
         self._create_menu()
         self.state.model_changed.connect(self._on_model_changed)
+        studio.likes.changed.connect(self._update_actions)
+        host.add_context_entries("preview", lambda menu: menu.addAction(self.export_image_action))
         self._on_model_changed()
 
     # --- construction -------------------------------------------------------------------------
@@ -104,23 +68,10 @@ class ExportActions(QObject):
             action.setToolTip(tip)
         action.setStatusTip(tip)
         action.triggered.connect(lambda *_: slot())
-        self.window.addAction(action)
-        return action
+        return self.host.add_action(action)
 
     def _create_actions(self) -> None:
         a = self._action
-        self.open_image_action = a(
-            "Open image…",
-            "Ctrl+Shift+O",
-            "Open an image exported by Ganvas to get its latent back (others are projected)",
-            self.choose_image,
-        )
-        self.project_action = a(
-            "Project image…",
-            None,
-            "Find the latent of any image, so you can edit it with the browser's tools",
-            self.choose_projection,
-        )
         self.export_image_action = a(
             "Export image…", "Ctrl+E", "Save the current image with its record", self.export_image
         )
@@ -148,6 +99,13 @@ class ExportActions(QObject):
         self.onnx_action = a(
             "Export ONNX…", None, "Export the generator for other runtimes", self.export_onnx
         )
+        self.export_liked_action = a(
+            "Export liked images…",
+            None,
+            "Save every liked image into a folder, e.g. to fine-tune a model on them",
+            self.export_liked,
+        )
+        self.host.add_action(self.export_liked_action, "export.liked")
         self.model_actions = (
             self.export_image_action,
             self.batch_action,
@@ -158,41 +116,17 @@ class ExportActions(QObject):
         )
 
     def _create_menu(self) -> None:
-        bar = self.window.menuBar()
-        file_menu = next(
-            (a.menu() for a in bar.actions() if a.menu() and a.text() == "&File"), None
-        )
-        if file_menu is None:
-            file_menu = bar.addMenu("&File")
-        quit_action = getattr(self.window, "quit_action", None)
-        actions = file_menu.actions()
-        before = quit_action if quit_action in actions else None
-        # the separator above Quit stays above Quit
-        if before is not None and actions.index(before) > 0:
-            prev = actions[actions.index(before) - 1]
-            if prev.isSeparator():
-                before = prev
-        groups = (
-            (self.open_image_action, self.project_action),
-            (
+        self.host.add_to_menu(
+            "file",
+            [
                 self.export_image_action,
                 self.batch_action,
                 self.sheet_action,
                 self.animation_action,
-            ),
-            (self.save_model_action, self.onnx_action),
+                self.export_liked_action,
+            ],
         )
-        for group in groups:
-            for action in group:
-                file_menu.insertAction(before, action)  # before None: at the end
-            file_menu.insertSeparator(before)
-        view_menu = next(
-            (a.menu() for a in bar.actions() if a.menu() and a.text() == "&View"), None
-        )
-        toggle = self.projection_dock.toggleViewAction()
-        toggle.setToolTip("Show or hide the Projection panel")
-        if isinstance(view_menu, QMenu):
-            view_menu.addAction(toggle)
+        self.host.add_to_menu("file", [self.save_model_action, self.onnx_action])
 
     # --- state --------------------------------------------------------------------------------
 
@@ -205,25 +139,20 @@ class ExportActions(QObject):
         forget_models()  # the jobs' copy of the previous model is not needed any more
         for action in self.model_actions:
             action.setEnabled(info is not None)
-        if info is None:
-            self.projection.set_model(None)
-        else:
-            self.projection.set_model(self.model_ref(), info.resolution, info.channels)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        liked = bool(self.studio.likes.liked())
+        self.export_liked_action.setEnabled(self.state.model is not None and liked)
 
     def sources(self) -> Sources:
-        browser = getattr(self.window, "browser", None)
-        favourites, directions = [], []
-        if browser is not None:
-            favourites = [
-                Item(f.latent, f.name or f"favourite {i + 1}")
-                for i, f in enumerate(browser.library.favourites)
-            ]
-            d = browser.directions
-            directions = list(d.principal) + list(d.saved)
-        preferences = getattr(self.window, "preferences", None)
-        liked = []
-        if preferences is not None:
-            liked = [Item(lat, f"liked {i + 1}") for i, lat in enumerate(preferences.liked())]
+        studio = self.studio
+        favourites = [
+            Item(f.latent, f.name or f"favourite {i + 1}")
+            for i, f in enumerate(studio.library.favourites)
+        ]
+        directions = list(studio.directions)
+        liked = [Item(lat, f"liked {i + 1}") for i, lat in enumerate(studio.likes.liked())]
         return Sources(
             psi=self.state.psi,
             current=self.state.current,
@@ -271,7 +200,7 @@ class ExportActions(QObject):
 
     def _no_model(self) -> bool:
         if self.state.model is None:
-            self.window.statusBar().showMessage("Open a model first (File → Open model…)", 5000)
+            self.host.show_status("Open a model first (File → Open model…)", 5000)
             return True
         return False
 
@@ -312,8 +241,7 @@ class ExportActions(QObject):
         if self._no_model():
             return None
         sources = self.sources()
-        browser = getattr(self.window, "browser", None)
-        keys = list(browser.interpolation.keys) if browser is not None else []
+        keys = list(self.studio.keyframes)
         dialog = AnimationDialog(
             self.model_ref(),
             self.state.model.resolution,
@@ -344,110 +272,13 @@ class ExportActions(QObject):
         if written.paths:
             first = written.paths[0]
             self.folder = first.parent if first.suffix else first
-        self.window.statusBar().showMessage(written.summary, 8000)
-
-    # --- opening images -----------------------------------------------------------------------
-
-    def choose_image(self) -> None:
-        start = str(self.folder or "")
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open image", start, IMAGE_FILTER)
-        if path:
-            self.open_image(path)
-
-    def open_image(self, path: Path | str) -> Latent | None:
-        """An exported image: make its latent current (same model only). Any other image:
-        project it. → the restored latent, or None."""
-        from engine.export import read_record, record_latent  # Pillow only, fast
-
-        path = Path(path)
-        record = read_record(path)
-        if record is None:
-            log.info("%s has no Ganvas record: projecting it", path)
-            self.project(path)
-            return None
-        want, have = record["model"], self.model_ref()
-        if have is None or want.get("sha256") != have.sha256:
-            self.reporter.report(
-                "A different model is needed",
-                different_model_text(path.name, want, have),
-                parent=self.window,
-            )
-            return None
-        try:
-            latent = record_latent(record)
-        except (ValueError, TypeError, KeyError) as exc:
-            self.reporter.report(
-                "Could not open image",
-                f"{path.name} carries a Ganvas record that cannot be read ({exc}).",
-                parent=self.window,
-            )
-            return None
-        if latent.ws is not None and len(latent.ws) != self.state.model.num_ws:
-            self.reporter.report(
-                "Could not open image",
-                f"{path.name} does not fit this model's layers.",
-                parent=self.window,
-            )
-            return None
-        browser = getattr(self.window, "browser", None)
-        if browser is not None:
-            browser.history.apply(latent, f"Opened {path.name}")
-        else:
-            self.state.current = latent
-        self.window.statusBar().showMessage(f"Opened {path.name}: its image is current", 5000)
-        self.restored.emit(latent)
-        return latent
-
-    # --- projection ---------------------------------------------------------------------------
-
-    def show_projection(self) -> None:
-        dock = self.projection_dock
-        if not self._dock_placed:  # first time: a tab beside the other right-hand docks
-            self._dock_placed = True
-            others = [
-                d
-                for d in self.window.findChildren(QDockWidget)
-                if d is not dock
-                and d.isVisible()
-                and not d.isFloating()
-                and self.window.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
-            ]
-            if others:
-                self.window.tabifyDockWidget(others[0], dock)
-                if others[0].titleBarWidget() is not None:  # the tab names it, as its siblings
-                    dock.setTitleBarWidget(QWidget())
-        dock.show()
-        dock.raise_()
-
-    def choose_projection(self) -> None:
-        self.show_projection()
-        self.projection.choose_image()
-
-    def project(self, path: Path | str) -> None:
-        self.show_projection()
-        if self._no_model():
-            self.projection.set_image(path)
-            self.projection.status.setText("Open a model first, then press Project.")
-            return
-        self.projection.project(path)
-
-    def _on_projected(self, latent: Latent) -> None:
-        if self.projection.model != self.model_ref():
-            return  # another model was opened meanwhile: its latents differ
-        name = self.projection.image_path.name if self.projection.image_path else "image"
-        browser = getattr(self.window, "browser", None)
-        if browser is not None:
-            browser.history.apply(latent, f"Projected {name}")
-        else:
-            self.state.current = latent
+        self.host.show_status(written.summary, 8000)
 
     def shutdown(self) -> None:
         for dialog in self.dialogs.values():
             dialog.cancel()
-        self.projection.cancel()
-        self.runner.shutdown()
 
 
-def install_exports(window: QMainWindow) -> ExportActions:
-    """Add export, image opening and projection to the main window."""
-    return ExportActions(window)
+def install_exports(studio: Studio, host: Host) -> ExportActions:
+    """Add the export actions and dialogs to the window."""
+    return ExportActions(studio, host)

@@ -12,34 +12,30 @@ me" clears them and draws new seeds.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+from PySide6.QtWidgets import QMenu
 
-from engine.breeding import latent_id
 from engine.latent import Edit, Latent
 
-from ..core.jobs import Job, JobRunner
-from ..core.library import data_dir, load_model_json, save_model_json
+from ..core.jobs import Job
+from ..core.likes import DISLIKE, LIKE
 from ..core.models import ModelRef, job_model
 from ..core.state import ModelStatus
 from .panel import PreferencePanel
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMainWindow as MainWindow  # until features get a host
+    from ..core.host import Host
+    from ..core.studio import Studio
 
 log = logging.getLogger("ganvas")
 
-PREFERENCES_VERSION = 1
 MIN_EACH = 3  # as engine.preference.MIN_EACH (not imported: that would import torch)
-LIKE, DISLIKE = 1, -1
 PUSH_NAME = "More like this"
 FIT_DELAY_MS = 300
 
@@ -54,87 +50,6 @@ class PreferenceFit:
     accuracy: float | None
     likes: int
     dislikes: int
-
-
-class PreferenceStore(QObject):
-    """Thumbs-up / thumbs-down labels of the open model's images."""
-
-    changed = Signal()
-    failed = Signal(str, str)  # plain message, details
-
-    def __init__(self, root: Path | None = None, parent: QObject | None = None):
-        super().__init__(parent)
-        self.root = root if root is not None else data_dir()
-        self.sha256: str | None = None
-        self.model_name = ""
-        self.labels: dict[int, tuple[Latent, int]] = {}  # latent id → (latent, ±1)
-
-    @property
-    def path(self) -> Path:
-        if self.sha256 is None:
-            raise RuntimeError("no model is open")
-        return self.root / "models" / self.sha256 / "preferences.json"
-
-    def open(self, sha256: str | None, model_name: str = "") -> None:
-        self.sha256, self.model_name, self.labels = sha256, model_name, {}
-        if sha256 is not None:
-            load_model_json(
-                self.path,
-                self._read_labels,
-                self.failed.emit,
-                "Your ratings for this model could not be read, so they start empty.",
-            )
-        self.changed.emit()
-
-    def _read_labels(self, data: dict[str, Any]) -> None:
-        labels = {}  # kept only when all of them could be read
-        for entry in data.get("labels", []):
-            latent = Latent.from_dict(entry["latent"])
-            value = LIKE if int(entry["label"]) > 0 else DISLIKE
-            labels[latent_id(latent)] = (latent, value)
-        self.labels = labels
-
-    def save(self) -> None:
-        if self.sha256 is None:
-            return
-        now = dt.datetime.now().isoformat(timespec="seconds")
-        payload = {
-            "version": PREFERENCES_VERSION,
-            "model": {"name": self.model_name, "sha256": self.sha256},
-            "saved": now,
-            "labels": [
-                {"latent": latent.to_dict(), "label": value}
-                for latent, value in self.labels.values()
-            ],
-        }
-        save_model_json(self.path, payload, self.failed.emit, "your ratings")
-
-    def label(self, latent: Latent) -> int:
-        entry = self.labels.get(latent_id(latent))
-        return entry[1] if entry else 0
-
-    def set_label(self, latent: Latent, value: int) -> None:
-        """+1 like, −1 dislike, 0 forget the label."""
-        key = latent_id(latent)
-        before = self.labels.get(key, (None, 0))[1]
-        if value == before:
-            return
-        if value:
-            self.labels[key] = (latent, LIKE if value > 0 else DISLIKE)
-        else:
-            self.labels.pop(key, None)
-        self.save()
-        self.changed.emit()
-
-    def liked(self) -> list[Latent]:
-        return [lat for lat, v in self.labels.values() if v > 0]
-
-    def disliked(self) -> list[Latent]:
-        return [lat for lat, v in self.labels.values() if v < 0]
-
-    @property
-    def counts(self) -> tuple[int, int]:
-        return len(self.liked()), len(self.disliked())
 
 
 def fit_job(
@@ -167,24 +82,31 @@ class Preferences(QObject):
 
     fitted = Signal(object)  # PreferenceFit | None
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
-        self.state = window.state
-        self.store = PreferenceStore(parent=self)
-        self.runner = JobRunner(self, threads=1)
+    def __init__(self, studio: Studio, host: Host):
+        super().__init__(host.widget)
+        self.studio, self.host = studio, host
+        self.state = studio.state
+        self.store = studio.likes
+        self.runner = studio.jobs
         self.fit: PreferenceFit | None = None
         self._fit_job: Job | None = None
         self._refit = False
         self._fit_key: tuple | None = None  # the labels the current fit was made from
 
         self.panel = PreferencePanel()
-        self.dock = QDockWidget("Likes", window)
-        self.dock.setObjectName("likesDock")
-        self.dock.setWidget(self.panel)
-        self.dock.setToolTip("Rate images up or down; Ganvas learns what you like")
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self._place_dock()
+        self.dock = host.add_dock(
+            "likes",
+            "Likes",
+            self.panel,
+            area=Qt.DockWidgetArea.RightDockWidgetArea,
+            tip="Rate images up or down; Ganvas learns what you like",
+            tab_with="library",
+            bare_tab=True,
+        )
+        for key in ("library", "directions"):  # the browser's first tab stays in front
+            dock = host.dock(key)
+            if dock is not None:
+                dock.raise_()
 
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
@@ -197,19 +119,8 @@ class Preferences(QObject):
 
     # --- construction -------------------------------------------------------------------------
 
-    def _place_dock(self) -> None:
-        browser = getattr(self.window, "browser", None)
-        library = getattr(browser, "library_dock", None)
-        if library is not None:
-            self.window.tabifyDockWidget(library, self.dock)
-            self.dock.setTitleBarWidget(QWidget())  # the tab already names it
-            library.raise_()
-        browser_first = getattr(browser, "directions_dock", None)
-        if browser_first is not None:
-            browser_first.raise_()
-
     def _action(self, text: str, keys: list[str], tip: str, slot) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.host.widget)
         if keys:
             action.setShortcuts([QKeySequence(k) for k in keys])
             shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -218,8 +129,7 @@ class Preferences(QObject):
             action.setToolTip(tip)
         action.setStatusTip(tip)
         action.triggered.connect(lambda *_: slot())
-        self.window.addAction(action)  # the keys work wherever the focus is
-        return action
+        return self.host.add_action(action)  # the keys work wherever the focus is
 
     def _create_actions(self) -> None:
         self.like_action = self._action(
@@ -243,41 +153,13 @@ class Preferences(QObject):
             "Fill the grid with new random samples, ignoring your ratings",
             self.surprise_me,
         )
-        self.export_liked_action = self._action(
-            "Export liked images…",
-            [],
-            "Save every liked image into a folder, e.g. to fine-tune a model on them",
-            self.export_liked,
+        self.host.add_to_menu(
+            "images",
+            [self.like_action, self.dislike_action, self.more_action, self.surprise_action],
         )
-        bar = self.window.menuBar()
-        menus = {a.text(): a.menu() for a in bar.actions() if a.menu()}
-        images = menus.get("&Images")
-        if isinstance(images, QMenu):
-            images.addSeparator()
-            for action in (
-                self.like_action,
-                self.dislike_action,
-                self.more_action,
-                self.surprise_action,
-            ):
-                images.addAction(action)
-        file_menu = menus.get("&File")
-        exports = getattr(self.window, "exports", None)
-        anchor = getattr(exports, "animation_action", None)
-        if isinstance(file_menu, QMenu) and anchor in file_menu.actions():
-            actions = file_menu.actions()
-            after = actions[actions.index(anchor) + 1] if anchor is not actions[-1] else None
-            if after is not None:
-                file_menu.insertAction(after, self.export_liked_action)
-            else:
-                file_menu.addAction(self.export_liked_action)
-        elif isinstance(file_menu, QMenu):
-            file_menu.addAction(self.export_liked_action)
-        view = menus.get("&View")
-        if isinstance(view, QMenu):
-            toggle = self.dock.toggleViewAction()
-            toggle.setToolTip("Show or hide the Likes panel")
-            view.addAction(toggle)
+        toggle = self.dock.toggleViewAction()
+        toggle.setToolTip("Show or hide the Likes panel")
+        self.host.add_to_menu("view", [toggle], separator=False)
 
     def _connect(self) -> None:
         s, p = self.state, self.panel
@@ -286,7 +168,7 @@ class Preferences(QObject):
         s.current_changed.connect(self._show_current)
         self.store.changed.connect(self._on_labels_changed)
         self.store.failed.connect(
-            lambda msg, det: self.window.reporter.report("Likes", msg, det, parent=self.window)
+            lambda msg, det: self.studio.reporter.report("Likes", msg, det, parent=self.host.widget)
         )
         p.like_requested.connect(lambda: self.rate_current(LIKE))
         p.dislike_requested.connect(lambda: self.rate_current(DISLIKE))
@@ -294,12 +176,10 @@ class Preferences(QObject):
         p.surprise_requested.connect(self.surprise_me)
         p.export_requested.connect(self.export_liked)
         p.strength_changed.connect(self._on_strength)
-        browser = getattr(self.window, "browser", None)
-        if browser is not None and hasattr(browser, "grid_menu_opened"):
-            browser.grid_menu_opened.connect(self._add_grid_items)
-        preview = self.window.browse.preview
-        preview.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        preview.customContextMenuRequested.connect(self._preview_menu)
+        self.host.add_context_entries("grid", self._add_grid_items, 2)
+        self.host.add_context_entries(
+            "preview", lambda menu: self._add_rating_items(menu, self.state.current), 2
+        )
 
     # --- labels -------------------------------------------------------------------------------
 
@@ -317,7 +197,7 @@ class Preferences(QObject):
             self.store.set_label(latent, value)
             text = "Liked" if value > 0 else "Disliked"
         likes, dislikes = self.store.counts
-        self.window.statusBar().showMessage(f"{text} · {likes} liked, {dislikes} disliked", 4000)
+        self.host.show_status(f"{text} · {likes} liked, {dislikes} disliked", 4000)
 
     def rate_current(self, value: int) -> None:
         self.rate(self.state.current, value)
@@ -335,20 +215,6 @@ class Preferences(QObject):
         down = menu.addAction("Thumbs down" + ("  ✓" if label < 0 else ""))
         down.setToolTip("I don't like this image (−); again to take it back")
         down.triggered.connect(lambda: self.rate(latent, DISLIKE))
-
-    def _preview_menu(self, where: QPoint) -> None:
-        if self.state.model is None:
-            return
-        menu = QMenu(self.window)
-        menu.setToolTipsVisible(True)
-        exports = getattr(self.window, "exports", None)
-        if exports is not None:
-            menu.addAction(exports.export_image_action)
-        browser = getattr(self.window, "browser", None)
-        if browser is not None:
-            menu.addAction(browser.favourite_action)
-        self._add_rating_items(menu, self.state.current)
-        menu.popup(self.window.browse.preview.mapToGlobal(where))
 
     def _on_status(self, status: ModelStatus) -> None:
         if status is ModelStatus.LOADING:  # the push belongs to this model: drop it before
@@ -420,8 +286,8 @@ class Preferences(QObject):
 
     def _on_fit_failed(self, message: str, details: str) -> None:
         self.panel.show_fit(None, error=message)
-        self.window.reporter.report(
-            "Could not learn your preference", message, details, parent=self.window
+        self.studio.reporter.report(
+            "Could not learn your preference", message, details, parent=self.host.widget
         )
 
     def _on_fit_finished(self) -> None:
@@ -447,7 +313,7 @@ class Preferences(QObject):
             return
         if self.fit is None:
             likes, dislikes = self.store.counts
-            self.window.statusBar().showMessage(
+            self.host.show_status(
                 f"Rate at least {MIN_EACH} images up and {MIN_EACH} down first "
                 f"({likes} up, {dislikes} down so far)",
                 5000,
@@ -470,23 +336,23 @@ class Preferences(QObject):
             self._apply_push()
 
     def export_liked(self) -> None:
-        exports = getattr(self.window, "exports", None)
-        if exports is not None:
-            exports.export_liked()
+        action = self.host.action("export.liked")  # the Export feature's, when installed
+        if action is not None:
+            action.trigger()
 
     def _update_actions(self) -> None:
         has_model = self.state.model is not None
         for action in (self.like_action, self.dislike_action, self.surprise_action):
             action.setEnabled(has_model)
         self.more_action.setEnabled(has_model and self.fit is not None)
-        self.export_liked_action.setEnabled(has_model and bool(self.store.liked()))
         self.panel.set_enabled(has_model, self.fit is not None, bool(self.store.liked()))
 
     def shutdown(self) -> None:
         self._fit_timer.stop()
-        self.runner.shutdown()
+        if self._fit_job is not None:
+            self._fit_job.cancel()
 
 
-def install_preferences(window: MainWindow) -> Preferences:
+def install_preferences(studio: Studio, host: Host) -> Preferences:
     """Add thumbs up/down, the Likes dock and More like this / Surprise me to the window."""
-    return Preferences(window)
+    return Preferences(studio, host)

@@ -1,4 +1,5 @@
-"""The main window: menus, toolbar, status bar, drag-and-drop, and the Browse panel.
+"""The main window: menus, toolbar, status bar, drag-and-drop, and the Browse panel; it builds
+the Studio and installs each feature with it and a WindowHost (gui/window/host.py).
 
 Importing this module pulls in Qt only; torch is imported by the render worker when the
 first model loads, so the window can appear first.
@@ -11,16 +12,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QToolBar, QWidget
 
 from ..browse.browser import install_browser
 from ..browse.panel import BrowsePanel
 from ..core.errors import ErrorReporter
 from ..core.renderer import Renderer, RenderRequest, RenderResult
 from ..core.state import BrowseState, ModelInfo, ModelStatus
-from ..export.actions import dropped_image, install_exports
+from ..core.studio import Studio
+from ..export.actions import install_exports
 from ..likes.likes import install_preferences
-from ..train.dock import dropped_folder, install_train_dock, show_folder
+from ..project.feature import dropped_image, install_projection
+from ..train.dock import dropped_folder, install_train
+from .host import WindowHost
 from .window_memory import remember_window
 
 log = logging.getLogger("ganvas")
@@ -50,9 +54,10 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
-        self.state = state or BrowseState(self)
-        self.renderer = renderer or Renderer(self)
-        self.reporter = reporter or ErrorReporter(self)
+        self.studio = Studio(state, renderer, reporter)  # made the window's child below
+        self.state = self.studio.state
+        self.renderer = self.studio.renderer
+        self.reporter = self.studio.reporter
         self._render_error_shown = ""
         self._loading_path: Path | None = None
         self._last_computed = 0  # images synthesised by the last render
@@ -69,10 +74,17 @@ class MainWindow(QMainWindow):
         self._create_menus_and_toolbar()
         self._create_status_bar()
         self._connect()
-        self.train_panel = install_train_dock(self)  # Train dock + menu (gui/train_dock.py)
-        self.browser = install_browser(self)  # latent browser docks + menus (gui/browser.py)
-        self.exports = install_exports(self)  # export, open image, projection (gui/export_*.py)
-        self.preferences = install_preferences(self)  # thumbs up/down, Likes dock
+        studio, host = self.studio, self.host
+        self.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea, QTabWidget.TabPosition.North)
+        # the order decides the order of docks, menu entries and context-menu entries
+        self.train = install_train(studio, host)  # Train dock + menu
+        self.train_panel = self.train.panel
+        self.train_panel.open_model_requested.connect(self.open_model)
+        self.browser = install_browser(studio, host, self.browse)  # latent browser docks, menus
+        self.projection = install_projection(studio, host)  # open image, Projection dock
+        self.exports = install_exports(studio, host)  # export dialogs
+        self.preferences = install_preferences(studio, host)  # thumbs up/down, Likes dock
+        studio.setParent(self)  # the last child: deleted after the features that use it
 
     # --- construction -------------------------------------------------------------------
 
@@ -96,17 +108,14 @@ class MainWindow(QMainWindow):
         self.new_seeds_action.triggered.connect(self.state.new_seeds)
 
     def _create_menus_and_toolbar(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.setToolTipsVisible(True)
-        file_menu.addAction(self.open_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-
-        images_menu = self.menuBar().addMenu("&Images")
-        images_menu.setToolTipsVisible(True)
-        images_menu.addAction(self.new_seeds_action)
-
         self.toolbar = QToolBar("Main toolbar")
+        self.host = WindowHost(self, self.toolbar)
+        file_menu = self.host.menu("file")
+        file_menu.addAction(self.open_action)
+        self.host.set_menu_end("file", file_menu.addSeparator())  # features' groups: above Quit
+        file_menu.addAction(self.quit_action)
+        self.host.menu("images").addAction(self.new_seeds_action)
+
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.toolbar.setIconSize(QSize(18, 18))
@@ -203,6 +212,7 @@ class MainWindow(QMainWindow):
         self._last_computed = result.computed
         self._show_render_time()
         self.grid_rendered.emit(result)
+        self.studio.grid_rendered.emit(result)
 
     def _on_render_failed(self, message: str, details: str) -> None:
         if message != self._render_error_shown:  # once, not on every slider step
@@ -259,12 +269,12 @@ class MainWindow(QMainWindow):
         folder = dropped_folder(event) if path is None else None
         if folder is not None:  # a folder of images: set up a training run on it
             event.acceptProposedAction()
-            show_folder(self, folder)
+            self.train.show_folder(folder)
             return
         image = dropped_image(event) if path is None else None
         if image is not None:  # an exported image: its latent; any other: projection
             event.acceptProposedAction()
-            self.exports.open_image(image)
+            self.projection.open_image(image)
             return
         if path is None:
             event.ignore()
@@ -280,6 +290,7 @@ class MainWindow(QMainWindow):
             remember_window(self)
         self.browser.shutdown()
         self.exports.shutdown()
+        self.projection.shutdown()
         self.preferences.shutdown()
-        self.renderer.close()
+        self.studio.shutdown()
         super().closeEvent(event)

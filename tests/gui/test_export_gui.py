@@ -99,7 +99,7 @@ def test_explicit_w_jpeg_and_upscaled_exports_keep_the_record(window, qtbot, tmp
     assert np.array_equal(np.asarray(restored.ws, np.float32), ws.numpy())  # exact, not rounded
 
     window.browser.history.apply(Latent(seed=1, psi=0.7), "elsewhere")
-    window.exports.open_image(tmp_path / "big.jpg")  # File → Open image… does this
+    window.projection.open_image(tmp_path / "big.jpg")  # File → Open image… does this
     assert s.current.ws == projected.ws
 
 

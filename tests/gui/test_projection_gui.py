@@ -39,11 +39,11 @@ def photo(path: Path, size=(40, 30)) -> Path:
 
 
 def test_dropping_a_plain_image_projects_it_and_makes_it_current(window, qtbot, tmp_path):
-    panel = window.exports.projection
+    panel = window.projection.panel
     panel.steps.setValue(6)
     before = window.state.current
     assert drop_on(window, photo(tmp_path / "photo.png")).isAccepted()
-    assert window.exports.projection_dock.isVisible()
+    assert window.projection.dock.isVisible()
     assert panel.running
     qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
     assert window.reporter.history == []
@@ -67,10 +67,10 @@ def test_dropping_a_plain_image_projects_it_and_makes_it_current(window, qtbot, 
 
 
 def test_projection_can_be_cancelled_and_keeps_the_current_image(window, qtbot, tmp_path):
-    panel = window.exports.projection
+    panel = window.projection.panel
     panel.steps.setValue(5000)
     before = window.state.current
-    window.exports.project(photo(tmp_path / "slow.png"))
+    window.projection.project(photo(tmp_path / "slow.png"))
     qtbot.waitUntil(lambda: panel.progress.maximum() == 5000, timeout=WAIT_MS)
     assert panel.go_button.text() == "Cancel"
     panel.go_button.click()
@@ -84,9 +84,9 @@ def test_projection_can_be_cancelled_and_keeps_the_current_image(window, qtbot, 
 def test_an_unreadable_image_is_reported_plainly(window, qtbot, tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    window.exports.projection.steps.setValue(4)
+    window.projection.panel.steps.setValue(4)
     assert drop_on(window, bad).isAccepted()
-    qtbot.waitUntil(lambda: not window.exports.projection.running, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.projection.panel.running, timeout=WAIT_MS)
     title, message = window.reporter.history[-1]
     assert "broken.png" in title and "cannot be used: not an image" in message
 
@@ -233,7 +233,7 @@ def test_the_preview_context_menu_rates_the_current_image(window, qtbot):
     from PySide6.QtWidgets import QApplication
 
     window.browser.show_seed(42)
-    window.preferences._preview_menu(QPoint(10, 10))
+    window.browser.preview_menu(QPoint(10, 10))
     qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=WAIT_MS)
     menu = QApplication.activePopupWidget()
     texts = [a.text() for a in menu.actions()]

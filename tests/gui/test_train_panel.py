@@ -283,11 +283,11 @@ def window(qtbot, monkeypatch, tmp_path):
 
 
 def test_dropping_a_folder_opens_the_train_panel_on_it(qtbot, window, blob_folder):
-    assert not window.train_dock.isVisible()
-    assert "Train on a folder…" in [a.text() for a in window.train_actions]
+    assert not window.train.dock.isVisible()
+    assert "Train on a folder…" in [a.text() for a in window.train.actions]
     with qtbot.waitSignal(window.train_panel.scan_finished, timeout=WAIT_MS):
         drop_on(window, blob_folder)
-    assert window.train_dock.isVisible()
+    assert window.train.dock.isVisible()
     assert window.train_panel.state.folder == str(blob_folder)
     assert window.train_panel.state.phase is Phase.READY
 
@@ -335,7 +335,7 @@ def test_unfinished_runs_in_the_runs_folder_reveal_the_dock_at_start(qtbot, tmp_
     w.train_panel.measure_speed = False
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.train_dock.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.train.dock.isVisible(), timeout=WAIT_MS)
     panel = w.train_panel
     assert panel.banner.isVisibleTo(panel) and "cats-20250101-1200" in panel.banner_label.text()
     assert "0.04 of 1 kimg" in panel.banner_label.text()
