@@ -7,6 +7,7 @@ The Likes feature rates and fits; export reads the liked images from here.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,18 @@ from .library import data_dir, load_model_json, save_model_json
 
 PREFERENCES_VERSION = 1
 LIKE, DISLIKE = 1, -1
+
+
+@dataclass(frozen=True)
+class PreferenceFit:
+    """A fitted direction (unit vector in w), its spread over typical images (one slider
+    unit), and how well it predicts held-out labels."""
+
+    direction: tuple[float, ...]
+    std: float
+    accuracy: float | None
+    likes: int
+    dislikes: int
 
 
 class PreferenceStore(QObject):

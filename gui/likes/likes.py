@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import QMenu
 from engine.latent import Edit, Latent
 
 from ..core.jobs import Job
-from ..core.likes import DISLIKE, LIKE
+from ..core.likes import DISLIKE, LIKE, PreferenceFit
 from ..core.models import ModelRef, job_model
 from ..core.state import ModelStatus
 from .panel import PreferencePanel
@@ -38,18 +37,6 @@ log = logging.getLogger("ganvas")
 MIN_EACH = 3  # as engine.preference.MIN_EACH (not imported: that would import torch)
 PUSH_NAME = "More like this"
 FIT_DELAY_MS = 300
-
-
-@dataclass(frozen=True)
-class PreferenceFit:
-    """A fitted direction (unit vector in w), its spread over typical images (one slider
-    unit), and how well it predicts held-out labels."""
-
-    direction: tuple[float, ...]
-    std: float
-    accuracy: float | None
-    likes: int
-    dislikes: int
 
 
 def fit_job(

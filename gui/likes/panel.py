@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 from superqt import QLabeledDoubleSlider
 
 if TYPE_CHECKING:
-    from .likes import PreferenceFit
+    from ..core.likes import PreferenceFit
 
 DEFAULT_STRENGTH = 1.5
 MAX_STRENGTH = 4.0

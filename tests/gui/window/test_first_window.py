@@ -23,7 +23,7 @@ from gui.core.renderer import RenderRequest, RenderResult
 from gui.core.state import GRID_SIZE, MAX_SEED, BrowseState, ModelStatus
 from gui.window.main_window import LOADING_TEXT, MainWindow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WAIT_MS = 20_000
 
 
