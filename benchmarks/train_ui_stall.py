@@ -187,7 +187,12 @@ def main() -> int:
 
     events: list[tuple[float, str]] = []
     t0 = time.perf_counter()
-    panel.event_received.connect(lambda ev: events.append((time.perf_counter() - t0, ev["kind"])))
+
+    def kind_of(ev: object) -> str:  # engine.events types; the GUI's preview carries a QImage
+        name = type(ev).__name__
+        return "preview" if name == "PreviewImage" else name.lower()
+
+    panel.event_received.connect(lambda ev: events.append((time.perf_counter() - t0, kind_of(ev))))
     panel.config_overrides = {
         "preview_every": 20,
         "checkpoint_every": 50,
@@ -201,10 +206,10 @@ def main() -> int:
     loaded = []
     if args.screenshot:
 
-        def open_first_snapshot(ev: dict) -> None:
-            if ev["kind"] == "snapshot" and not loaded:
-                loaded.append(ev["path"])
-                panel.open_snapshot(ev["path"])  # as "Open in browser" does
+        def open_first_snapshot(ev: object) -> None:
+            if kind_of(ev) == "snapshot" and not loaded:
+                loaded.append(ev.path)
+                panel.open_snapshot(ev.path)  # as "Open in browser" does
 
         panel.event_received.connect(open_first_snapshot)
     from gui.train.worker import TrainWorker

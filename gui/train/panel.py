@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible
 from superqt.utils import create_worker
 
-from engine import runs
+from engine import events, runs
 from engine.config import DataConfig, TrainConfig
 from engine.paths import default_model_path, resources_dir
 from engine.presets import PRESETS
@@ -76,6 +76,7 @@ from .worker import (
     CROP_MODES,
     GuiThreadCollector,
     MemorisationResult,
+    PreviewImage,
     ScanResult,
     TrainWorker,
     devices_job,
@@ -325,7 +326,7 @@ class TrainPanel(QWidget):
         self._estimating = False
         self._base_resolution: int | None = None
         self._total_kimg = 0.0
-        self._last_progress: dict = {}
+        self._last_progress: events.Progress | None = None
         self._outcome_text = ""
         self._gc_held = False
         self._scan_progress = _ScanProgress(self)
@@ -1254,8 +1255,8 @@ class TrainPanel(QWidget):
             return
         if paused:
             self.state.phase = Phase.PAUSED
-            step = self._last_progress.get("step")
-            at = f" at step {step:,}" if step is not None else ""
+            last = self._last_progress
+            at = f" at step {last.step:,}" if last is not None else ""
             self._set_status(f"Paused{at}. Resume continues; Stop saves and ends the run.")
         else:
             self.state.phase = Phase.TRAINING
@@ -1267,9 +1268,8 @@ class TrainPanel(QWidget):
             worker.wait()
             worker.deleteLater()
             self._release_gc()
-        step = self._last_progress.get("step")
-        kimg = self._last_progress.get("kimg")
-        where = f" at step {step:,} ({kimg:g} kimg)" if step is not None else ""
+        last = self._last_progress
+        where = f" at step {last.step:,} ({last.kimg:g} kimg)" if last is not None else ""
         if kind == "done":
             self.progress_bar.setValue(1000)
             text = f"Finished{where}. The snapshots are in the Snapshots tab."
@@ -1300,56 +1300,53 @@ class TrainPanel(QWidget):
             box.set("–")
         self.messages = []
         self.notice_label.hide()
-        self._last_progress = {}
+        self._last_progress = None
         self.progress_bar.setValue(0)
         self.snapshot_list.clear()
         self._clear_memorisation()
 
-    def _on_event(self, ev: dict) -> None:
-        kind = ev.get("kind")
-        if kind == "status":
-            self._set_status(ev["text"])
-        elif kind == "progress":
+    def _on_event(self, ev: object) -> None:
+        if isinstance(ev, events.Status):
+            self._set_status(ev.text)
+        elif isinstance(ev, events.Progress):
             self._show_progress(ev)
-        elif kind == "preview":
-            self.preview.set_image(ev["qimage"], f"Step {ev['step']:,} · fixed seeds")
-        elif kind == "metric":
-            if "swd_mean" in ev:
-                self.swd_plot.append("SWD", ev["kimg"], ev["swd_mean"])
-        elif kind == "snapshot":
-            self._add_snapshot(Path(ev["path"]))
-        elif kind == "message":
-            self._on_notice(ev.get("level", "info"), ev["text"])
+        elif isinstance(ev, PreviewImage):
+            self.preview.set_image(ev.qimage, f"Step {ev.step:,} · fixed seeds")
+        elif isinstance(ev, events.Metric):
+            if ev.swd_mean is not None:
+                self.swd_plot.append("SWD", ev.kimg, ev.swd_mean)
+        elif isinstance(ev, events.Snapshot):
+            self._add_snapshot(Path(ev.path))
+        elif isinstance(ev, events.Message):
+            self._on_notice(ev.level, ev.text)
         self.event_received.emit(ev)
 
-    def _show_progress(self, ev: dict) -> None:
+    def _show_progress(self, ev: events.Progress) -> None:
         if self.state.phase is Phase.STARTING:
             self.state.phase = Phase.TRAINING
         self._last_progress = ev
-        total = ev.get("total_kimg", self._total_kimg) or 1
+        total = (ev.total_kimg if ev.total_kimg is not None else self._total_kimg) or 1
         self._total_kimg = total
-        self.step_box.set(f"{ev['step']:,}")
-        self.kimg_box.set(f"{ev['kimg']:g} / {total:g}")
-        self.rate_box.set(
-            f"{ev['img_per_s']:.0f}" if ev["img_per_s"] >= 10 else f"{ev['img_per_s']:.1f}"
-        )
-        self.eta_box.set(format_duration(ev.get("eta_s")))
-        self.progress_bar.setValue(int(1000 * min(ev["kimg"] / total, 1.0)))
+        self.step_box.set(f"{ev.step:,}")
+        self.kimg_box.set(f"{ev.kimg:g} / {total:g}")
+        self.rate_box.set(f"{ev.img_per_s:.0f}" if ev.img_per_s >= 10 else f"{ev.img_per_s:.1f}")
+        self.eta_box.set(format_duration(ev.eta_s))
+        self.progress_bar.setValue(int(1000 * min(ev.kimg / total, 1.0)))
         self._plot_progress(ev)
         if self.state.phase is Phase.TRAINING:
             self._set_status(
                 f"Training {self.run_dir.name if self.run_dir else ''} · "
-                f"{100 * ev['kimg'] / total:.1f} % done"
+                f"{100 * ev.kimg / total:.1f} % done"
             )
 
-    def _plot_progress(self, record: dict) -> None:
-        x = record["kimg"]
-        if "loss_G" in record:
-            self.loss_plot.append("G", x, record["loss_G"])
-        if "loss_D" in record:
-            self.loss_plot.append("D", x, record["loss_D"])
-        if "aug_p" in record:
-            self.aug_plot.append("p", x, record["aug_p"])
+    def _plot_progress(self, record: events.Progress) -> None:
+        x = record.kimg
+        if record.loss_G is not None:
+            self.loss_plot.append("G", x, record.loss_G)
+        if record.loss_D is not None:
+            self.loss_plot.append("D", x, record.loss_D)
+        if record.aug_p is not None:
+            self.aug_plot.append("p", x, record.aug_p)
 
     def _on_notice(self, level: str, text: str) -> None:
         if level == "warning":
@@ -1365,16 +1362,15 @@ class TrainPanel(QWidget):
     def _load_history(self, info: runs.RunInfo) -> None:
         """Fill the plots, preview and snapshots from what the run wrote before."""
         records = runs.read_stats(info.path, up_to_step=info.step)
-        for record in records:
-            kind = record.get("kind")
-            if kind is None and "kimg" in record:
+        for record in map(events.stats_record, records):
+            if isinstance(record, events.Progress):
                 self._plot_progress(record)
-            elif kind == "metric" and "swd_mean" in record:
-                self.swd_plot.append("SWD", record["kimg"], record["swd_mean"])
-            elif kind == "rollback":
+            elif isinstance(record, events.Metric) and record.swd_mean is not None:
+                self.swd_plot.append("SWD", record.kimg, record.swd_mean)
+            elif isinstance(record, events.Rollback):
                 self.messages.append(
-                    f"Earlier: rolled back to step {record.get('step')} after NaN/inf values "
-                    f"(learning rate ×{record.get('lr_scale')})"
+                    f"Earlier: rolled back to step {record.step} after NaN/inf values "
+                    f"(learning rate ×{record.lr_scale})"
                 )
         if self.messages:
             self.notice_label.setText("\n".join(self.messages[-3:]))

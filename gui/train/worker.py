@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from engine import events  # plain dataclasses, no torch
+
 from ..core.errors import plain_message
 from ..core.images import array_to_qimage
 
@@ -135,13 +137,21 @@ def _alive(obj: QObject) -> bool:
     return shiboken6.isValid(obj)
 
 
+@dataclass(frozen=True)
+class PreviewImage:
+    """An engine.events.Preview with its pixels already a QImage."""
+
+    step: int
+    qimage: QImage
+
+
 class TrainWorker(QThread):
     """Runs one training run; emits every engine event and one outcome at the end.
 
     `outcome(kind, message, details)`: kind is "done", "stopped" or "failed".
     """
 
-    event = Signal(object)  # an engine progress dict; previews also carry "qimage"
+    event = Signal(object)  # an engine.events event; a preview comes as PreviewImage
     notice = Signal(str, str)  # level, text: decisions the worker made (batch halved)
     paused_changed = Signal(bool)  # True once actually paused (at a yield), False on resume
     outcome = Signal(str, str, str)
@@ -233,9 +243,10 @@ class TrainWorker(QThread):
 
     def _drive(self, gen: Iterator[dict]) -> bool:
         """Forward events until the generator ends (False) or a stop closes it (True)."""
-        for ev in gen:
-            if ev.get("kind") == "preview":
-                ev = ev | {"qimage": array_to_qimage(ev["image"])}
+        for raw in gen:
+            ev = events.parse(raw)
+            if isinstance(ev, events.Preview):  # converted here, off the UI thread
+                ev = PreviewImage(ev.step, array_to_qimage(ev.image))
             self.event.emit(ev)
             if not self._running.is_set() and not self._stop.is_set():
                 self.paused_changed.emit(True)

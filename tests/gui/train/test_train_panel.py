@@ -14,12 +14,13 @@ from helpers import drop_on
 from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
-from engine import runs
+from engine import events, runs
 from engine.config import ModelConfig
 from gui.core.errors import ErrorReporter
 from gui.core.state import BrowseState
 from gui.train.panel import TrainPanel
 from gui.train.state import Phase
+from gui.train.worker import PreviewImage
 from gui.window.main_window import MainWindow
 
 WAIT_MS = 60_000
@@ -76,11 +77,11 @@ def scan(qtbot, panel: TrainPanel, folder: Path):
     return blocker.args[0]
 
 
-def wait_event(qtbot, panel: TrainPanel, kind: str, pred=lambda ev: True) -> dict:
-    seen: list[dict] = []
+def wait_event(qtbot, panel: TrainPanel, kind: type, pred=lambda ev: True):
+    seen: list = []
 
-    def check(ev: dict) -> bool:
-        if ev.get("kind") == kind and pred(ev):
+    def check(ev) -> bool:
+        if isinstance(ev, kind) and pred(ev):
             seen.append(ev)
             return True
         return False
@@ -106,31 +107,31 @@ def test_start_progress_preview_pause_resume_stop_then_resume_in_a_fresh_panel(
     assert out.parent == runs.runs_dir() and out.name.startswith("images-")
 
     assert panel.start()
-    first = wait_event(qtbot, panel, "progress")
-    assert first["step"] == 5 and first["total_kimg"] == pytest.approx(0.2)
+    first = wait_event(qtbot, panel, events.Progress)
+    assert first.step == 5 and first.total_kimg == pytest.approx(0.2)
     assert panel.progress_bar.value() > 0 and panel.step_box.value.text() != "–"
-    preview = wait_event(qtbot, panel, "preview", lambda ev: ev["step"] > 0)
-    assert not preview["qimage"].isNull() and panel.preview.image is not None
+    preview = wait_event(qtbot, panel, PreviewImage, lambda ev: ev.step > 0)
+    assert not preview.qimage.isNull() and panel.preview.image is not None
     assert panel.loss_plot.point_count() >= 2
 
     panel.pause()
     qtbot.waitUntil(lambda: panel.state.phase is Phase.PAUSED, timeout=WAIT_MS)
-    paused_step = panel._last_progress["step"]
-    events = []
-    panel.event_received.connect(events.append)
+    paused_step = panel._last_progress.step
+    seen = []
+    panel.event_received.connect(seen.append)
     qtbot.wait(600)
-    assert events == []  # nothing happens while paused
+    assert seen == []  # nothing happens while paused
     assert panel.pause_button.text() == "Resume"
     panel.resume()
-    ev = wait_event(qtbot, panel, "progress")
-    assert ev["step"] > paused_step
+    ev = wait_event(qtbot, panel, events.Progress)
+    assert ev.step > paused_step
 
     with qtbot.waitSignal(panel.run_finished, timeout=WAIT_MS) as finished:
         panel.stop()
     assert finished.args == ["stopped"]
     assert panel.state.phase is Phase.READY
     info = runs.read_run(out)
-    assert info is not None and not info.finished and info.step >= ev["step"]
+    assert info is not None and not info.finished and info.step >= ev.step
     assert "checkpoint saved" in panel.status_label.text()
 
     # a fresh panel (as after a restart) offers the run and continues the same curves
@@ -143,8 +144,8 @@ def test_start_progress_preview_pause_resume_stop_then_resume_in_a_fresh_panel(
     history = fresh.loss_plot.point_count()
     assert history >= 2 * (info.step // 5)  # G and D from stats.jsonl
     assert fresh.preview.image is not None  # the last preview PNG, until a new one comes
-    ev = wait_event(qtbot, fresh, "progress")
-    assert ev["step"] == (info.step // 5 + 1) * 5  # continues where the checkpoint left off
+    ev = wait_event(qtbot, fresh, events.Progress)
+    assert ev.step == (info.step // 5 + 1) * 5  # continues where the checkpoint left off
     with qtbot.waitSignal(fresh.run_finished, timeout=WAIT_MS) as finished:
         pass
     assert finished.args == ["done"]
@@ -301,7 +302,7 @@ def test_closing_while_training_asks_then_saves_before_closing(
     with qtbot.waitSignal(panel.scan_finished, timeout=WAIT_MS):
         drop_on(window, blob_folder)
     panel.start()
-    wait_event(qtbot, panel, "progress", lambda ev: ev["step"] >= 2)
+    wait_event(qtbot, panel, events.Progress, lambda ev: ev.step >= 2)
 
     asked: list[str] = []
 
