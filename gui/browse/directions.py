@@ -2,17 +2,16 @@
 each on a layer range, plus directions the user named and saved.
 
 The principal directions are computed (or read from their cache) in the background by
-`DirectionsLoader`, a superqt generator worker around engine.directions.iter_directions.
+`DirectionsLoader`, a job (gui.core.jobs) around engine.directions.iter_directions.
 A slider's unit is one standard deviation of w along its direction.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -28,12 +27,11 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 from superqt import QLabeledDoubleSlider
-from superqt.utils import GeneratorWorker
 
 from engine.directions import DEFAULT_COMPONENTS, DEFAULT_SAMPLES, NamedDirection
 from engine.latent import Edit, Latent
 
-from ..core.errors import plain_message
+from ..core.jobs import Job, JobRunner
 
 log = logging.getLogger("ganvas")
 
@@ -62,26 +60,25 @@ class DirectionsLoader(QObject):
     ):
         super().__init__(parent)
         self.k, self.samples = k, samples
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self._worker: GeneratorWorker | None = None
+        self.runner = JobRunner(self, threads=1)  # one model's directions at a time
+        self._job: Job | None = None
         self.sha256: str | None = None  # the model whose directions are wanted
 
     def start(self, path: Path | str, sha256: str) -> None:
-        if self._worker is not None:
-            self._worker.quit()  # the previous model's: stops at its next step
+        if self._job is not None:
+            self._job.cancel()  # the previous model's: stops at its next step
         self.sha256 = sha256
-        worker = GeneratorWorker(_directions_job, str(path), sha256, self.k, self.samples)
-        worker.yielded.connect(lambda event, sha=sha256: self._on_event(sha, event))
-        worker.errored.connect(lambda exc, sha=sha256: self._on_error(sha, exc))
-        self._worker = worker
-        self.pool.start(worker)
+        job = self.runner.start(
+            "Find directions", _directions_job, str(path), sha256, self.k, self.samples
+        )
+        job.progress.connect(lambda event, sha=sha256: self._on_event(sha, event))
+        job.failed.connect(lambda msg, det, sha=sha256: self._on_error(sha, msg, det))
+        self._job = job
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         self.sha256 = None  # no model is wanted any more: results still queued are dropped
-        if self._worker is not None:
-            self._worker.quit()
-        self.pool.waitForDone(timeout_ms)
+        self._job = None
+        self.runner.shutdown(timeout_ms)
 
     def _on_event(self, sha256: str, event: dict) -> None:
         # The worker's queued results can outlive this object (the lambdas hold only the
@@ -93,10 +90,9 @@ class DirectionsLoader(QObject):
         else:
             self.progress.emit(int(event["step"]), int(event["total"]))
 
-    def _on_error(self, sha256: str, exc: BaseException) -> None:
+    def _on_error(self, sha256: str, message: str, details: str) -> None:
         if isValid(self) and sha256 == self.sha256:
-            details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            self.failed.emit(plain_message(exc), details)
+            self.failed.emit(message, details)
 
 
 class DirectionRow(QObject):

@@ -1,4 +1,6 @@
-"""Runs export and projection jobs (generator functions) on a thread pool, with cancel.
+"""The background-job mechanism: generator functions on a thread pool, with progress, cancel
+and every failure as (plain message, traceback) for the reporter. Export, projection, likes
+and the directions loader use it; only the renderer keeps its own dedicated thread.
 
 A `Job` lives on the UI thread; its runnable drives the generator on a pool thread and checks
 the cancel flag between yields, closing the generator there (so its cleanup runs on the worker,
@@ -154,4 +156,4 @@ class JobRunner(QObject):
         for job in list(self.jobs):
             job.cancel()
         if not self.pool.waitForDone(timeout_ms):
-            log.warning("export jobs did not stop within %d ms", timeout_ms)
+            log.warning("background jobs did not stop within %d ms", timeout_ms)
