@@ -28,9 +28,9 @@ def main() -> None:
     app = qt_app()
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
-    from gui.errors import ErrorReporter
-    from gui.main_window import MainWindow
-    from gui.style import apply_theme
+    from gui.core.errors import ErrorReporter
+    from gui.widgets.style import apply_theme
+    from gui.window.main_window import MainWindow
 
     apply_theme(app)
     model = find_model(args.model)

@@ -31,7 +31,7 @@ def main() -> None:
 
     from engine.latent import Edit, Latent, latent_ws
     from engine.modelfile import load_model
-    from gui.renderer import Renderer, RenderRequest
+    from gui.core.renderer import Renderer, RenderRequest
 
     model = find_model(args.model)
     G = load_model(model).G

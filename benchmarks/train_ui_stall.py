@@ -152,9 +152,9 @@ def main() -> int:
     os.environ.setdefault("GANVAS_DATA_DIR", str(work / "data"))
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Ganvas")
-    from gui.errors import ErrorReporter
-    from gui.main_window import MainWindow
-    from gui.style import apply_theme
+    from gui.core.errors import ErrorReporter
+    from gui.widgets.style import apply_theme
+    from gui.window.main_window import MainWindow
 
     apply_theme(app)
     window = MainWindow(reporter=ErrorReporter(interactive=False))
@@ -162,9 +162,9 @@ def main() -> int:
     panel.measure_speed = False  # the measurement would compete with training
     window.resize(1440, 900)
     window.show()
-    window.train_dock.reveal()
+    window.train.reveal()
     # give the dock a comfortable width beside the browser
-    window.resizeDocks([window.train_dock], [520], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.train.dock], [520], Qt.Orientation.Horizontal)
 
     folder = make_images(work / "shapes")
     panel.state.resolution = args.resolution
@@ -187,7 +187,12 @@ def main() -> int:
 
     events: list[tuple[float, str]] = []
     t0 = time.perf_counter()
-    panel.event_received.connect(lambda ev: events.append((time.perf_counter() - t0, ev["kind"])))
+
+    def kind_of(ev: object) -> str:  # engine.events types; the GUI's preview carries a QImage
+        name = type(ev).__name__
+        return "preview" if name == "PreviewImage" else name.lower()
+
+    panel.event_received.connect(lambda ev: events.append((time.perf_counter() - t0, kind_of(ev))))
     panel.config_overrides = {
         "preview_every": 20,
         "checkpoint_every": 50,
@@ -201,13 +206,13 @@ def main() -> int:
     loaded = []
     if args.screenshot:
 
-        def open_first_snapshot(ev: dict) -> None:
-            if ev["kind"] == "snapshot" and not loaded:
-                loaded.append(ev["path"])
-                panel.open_snapshot(ev["path"])  # as "Open in browser" does
+        def open_first_snapshot(ev: object) -> None:
+            if kind_of(ev) == "snapshot" and not loaded:
+                loaded.append(ev.path)
+                panel.open_snapshot(ev.path)  # as "Open in browser" does
 
         panel.event_received.connect(open_first_snapshot)
-    from gui.train_worker import TrainWorker
+    from gui.train.worker import TrainWorker
 
     if args.nice is not None:
         TrainWorker.nice = args.nice

@@ -173,6 +173,7 @@ def _init_distributed() -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from engine import events
     from engine.training import train
 
     cfg = _train_config(args)
@@ -182,9 +183,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     bar = None
     gen = train(cfg)
     try:
-        for event in gen:
-            kind = event["kind"]
-            if kind == "progress":
+        for raw in gen:
+            event = events.parse(raw)
+            if isinstance(event, events.Progress):
                 if bar is None:  # created late so that setup errors print one clean line
                     # the engine's own speed and ETA: tqdm's would count a resumed run's
                     # earlier kimg as done in the first second
@@ -196,17 +197,17 @@ def cmd_train(args: argparse.Namespace) -> int:
                         delay=0.1,
                         dynamic_ncols=True,
                     )
-                bar.n = min(event["kimg"], cfg.kimg)
-                post = {"ETA": _duration(event.get("eta_s")), "img/s": event["img_per_s"]}
-                post |= {"G": event.get("loss_G")}
-                post |= {"D": event.get("loss_D"), "p": event["aug_p"]}
+                bar.n = min(event.kimg, cfg.kimg)
+                post = {"ETA": _duration(event.eta_s), "img/s": event.img_per_s}
+                post |= {"G": event.loss_G}
+                post |= {"D": event.loss_D, "p": event.aug_p}
                 bar.set_postfix(post, refresh=True)
-            elif kind in ("status", "message") and rank == 0:
-                tqdm.write(event["text"])
-            elif kind == "metric" and rank == 0:
-                tqdm.write(f"step {event['step']}: SWD {event['swd_mean']:.2f}")
-            elif kind == "done" and rank == 0:
-                tqdm.write(f"done at {event['kimg']:.1f} kimg; model: {event['snapshot']}")
+            elif isinstance(event, (events.Status, events.Message)) and rank == 0:
+                tqdm.write(event.text)
+            elif isinstance(event, events.Metric) and rank == 0:
+                tqdm.write(f"step {event.step}: SWD {event.swd_mean:.2f}")
+            elif isinstance(event, events.Done) and rank == 0:
+                tqdm.write(f"done at {event.kimg:.1f} kimg; model: {event.snapshot}")
             if stop.is_set():
                 gen.close()  # at a yield, between steps: saves a consistent checkpoint
                 print(

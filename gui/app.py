@@ -14,9 +14,13 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from .window.main_window import MainWindow
 
 log = logging.getLogger("ganvas")
 
@@ -37,7 +41,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 class ScreenshotTaker(QObject):
     """Saves the window after its first rendered grid, then ends the event loop."""
 
-    def __init__(self, app: QApplication, window, path: Path, timeout_s: float):
+    def __init__(self, app: QApplication, window: MainWindow, path: Path, timeout_s: float):
         super().__init__(window)
         self.app, self.window, self.path = app, window, path
         self.exit_code: int | None = None
@@ -57,8 +61,7 @@ class ScreenshotTaker(QObject):
     def _save(self) -> None:
         if self.exit_code is not None:
             return
-        browser = getattr(self.window, "browser", None)
-        if browser is not None and not browser.is_settled():
+        if not self.window.browser.is_settled():
             if self._settle_deadline is None:
                 self._settle_deadline = time.perf_counter() + SETTLE_TIMEOUT_S
             if time.perf_counter() < self._settle_deadline:
@@ -95,12 +98,11 @@ def run_app(argv: list[str]) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     from engine.paths import default_model_path  # plain pathlib, no torch
-
-    from .errors import ErrorReporter
-    from .main_window import MainWindow
-    from .renderer import Renderer
-    from .style import apply_theme
-    from .window_memory import restore_window
+    from gui.core.errors import ErrorReporter
+    from gui.core.renderer import Renderer
+    from gui.widgets.style import apply_theme
+    from gui.window.main_window import MainWindow
+    from gui.window.window_memory import restore_window
 
     if args.screenshot is not None and _headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots work on servers too

@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.paths import default_model_path  # noqa: E402
-from gui.errors import ErrorReporter  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.state import BrowseState  # noqa: E402
-from gui.style import apply_theme  # noqa: E402
-from gui.train_state import Phase  # noqa: E402
+from gui.core.errors import ErrorReporter  # noqa: E402
+from gui.core.state import BrowseState  # noqa: E402
+from gui.train.state import Phase  # noqa: E402
+from gui.widgets.style import apply_theme  # noqa: E402
+from gui.window.main_window import MainWindow  # noqa: E402
 from scripts.build_default_dataset import held_out_skin_tones  # noqa: E402
 
 SHOTS = ("screenshot", "browser", "train-panel", "projection")
@@ -106,7 +106,7 @@ class Session:
     def shoot_train_panel(self, seconds: float) -> None:
         panel = self.window.train_panel
         folder = skin_tone_folder(96)
-        self.window.train_dock.reveal()
+        self.window.train.reveal()
         panel.set_folder(folder)
         self.wait(lambda: panel.state.phase is Phase.READY, 120, "the folder scan")
         panel.state.output_dir = str(Path(tempfile.mkdtemp(prefix="ganvas-shot-run-")))
@@ -119,10 +119,10 @@ class Session:
         self.wait(lambda: not panel.state.phase.busy, 120, "the run to stop")
 
     def shoot_projection(self) -> None:
-        panel = self.window.exports.projection
+        panel = self.window.projection.panel
         folder = skin_tone_folder(96)
         target = sorted(folder.glob("*.png"))[len(list(folder.glob("*.png"))) // 3]
-        self.window.exports.project(target)  # what dropping the file on the window does
+        self.window.projection.project(target)  # what dropping the file on the window does
         self.wait(lambda: not panel.running, 300, "the projection")
         self.settle()
         self.save("projection")

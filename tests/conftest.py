@@ -60,9 +60,9 @@ def one_torch_thread():
 def make_model_window(qtbot, tiny_model_file):
     """→ make(): a shown main window (seeded seeds, a non-interactive error reporter) with the
     tiny model open and its first grid rendered; all of them are closed at teardown."""
-    from gui.errors import ErrorReporter
-    from gui.main_window import MainWindow
-    from gui.state import BrowseState
+    from gui.core.errors import ErrorReporter
+    from gui.core.state import BrowseState
+    from gui.window.main_window import MainWindow
 
     windows = []
 

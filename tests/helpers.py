@@ -11,7 +11,7 @@ from PIL import Image
 if TYPE_CHECKING:
     from PySide6.QtGui import QDropEvent
 
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
 
 def make_blob_images(folder: Path, n: int = 24, size: int = 24, seed: int = 0) -> Path:

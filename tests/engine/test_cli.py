@@ -130,3 +130,27 @@ def test_ctrl_c_saves_a_checkpoint_and_resumes(blob_folder, tmp_path):
 
     last = json.loads(stats.read_text().splitlines()[-1])["step"]
     assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == last >= 10
+
+
+def test_training_events_parse_into_typed_events():
+    from engine import events
+
+    progress = events.parse(
+        {
+            "kind": "progress",
+            "step": 5,
+            "kimg": 0.04,
+            "img_per_s": 9.5,
+            "loss_G": 1.5,
+            "aug_p": 0.0,
+            "total_kimg": 0.2,
+            "time": 1.0,
+        }
+    )
+    assert isinstance(progress, events.Progress)
+    assert progress.step == 5 and progress.loss_G == 1.5 and progress.loss_D is None
+    metric = events.parse({"kind": "metric", "step": 10, "kimg": 0.08, "swd_mean": 3.0})
+    assert isinstance(metric, events.Metric) and metric.swd_mean == 3.0
+    assert events.parse({"kind": "message", "text": "NaN"}) == events.Message("NaN", "info")
+    assert events.stats_record({"step": 5, "kimg": 0.04}).kimg == 0.04
+    assert events.stats_record({"kind": "ddp", "world": 2}) is None

@@ -1,0 +1,113 @@
+"""File → Save model as… (a shareable .safetensors with its metadata) and Export ONNX…."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
+
+from ..core.errors import ErrorReporter
+from ..core.jobs import JobRunner
+from ..core.models import ModelRef
+from .dialogs import ExportDialog, PathField, _stem, default_folder
+from .jobs import ModelExport, onnx_job, save_model_job
+
+
+class SaveModelDialog(ExportDialog):
+    """Write the open model to a new .safetensors file with a name and a note in its header."""
+
+    def __init__(
+        self,
+        model: ModelRef,
+        runner: JobRunner,
+        reporter: ErrorReporter,
+        parent: QWidget | None = None,
+        *,
+        folder: Path | None = None,
+    ):
+        super().__init__(
+            "Save model as",
+            "A single .safetensors file: the weights plus the architecture, training summary "
+            "and the name below in its header. Loading it never runs code.",
+            runner,
+            reporter,
+            parent,
+            action="Save",
+        )
+        self.model = model
+        self.name = QLineEdit(model.name)
+        self.name.setObjectName("modelNameEdit")
+        self.name.setToolTip("The name Ganvas shows for this model (and puts in export records)")
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Optional: what it was trained on, licence, …")
+        self.with_d = QCheckBox("Include the discriminator (for fine-tuning and projection)")
+        self.with_d.setChecked(True)
+        self.with_d.setToolTip(
+            "About doubles the file size; without it the model can still make images"
+        )
+        self.path = PathField(
+            "Save model as", name_filter="Ganvas models (*.safetensors);;All files (*)"
+        )
+        start = folder or Path(model.path).parent or default_folder()
+        self.path.set_text(str(start / f"{_stem(model.name)}-copy.safetensors"))
+        self.form.addRow("Name", self.name)
+        self.form.addRow("Note", self.note)
+        self.form.addRow("", self.with_d)
+        self.form.addRow("Save as", self.path)
+        self.fit_width(560)
+
+    def build_job(self):
+        path = self.path.text()
+        if not path:
+            raise ValueError("choose where to save the model")
+        target = Path(path).expanduser()
+        if target.suffix.lower() != ".safetensors":
+            target = target.with_name(target.name + ".safetensors")
+        if target.resolve() == Path(self.model.path).resolve():
+            raise ValueError("choose a new file: this is the model that is open")
+        request = ModelExport(
+            self.model, str(target), self.name.text(), self.note.text(), self.with_d.isChecked()
+        )
+        return "Save model", save_model_job, (request,)
+
+
+class OnnxDialog(ExportDialog):
+    """Export the generator for other runtimes (onnxruntime, browsers, game engines)."""
+
+    def __init__(
+        self,
+        model: ModelRef,
+        z_dim: int,
+        runner: JobRunner,
+        reporter: ErrorReporter,
+        parent: QWidget | None = None,
+        *,
+        folder: Path | None = None,
+    ):
+        super().__init__(
+            "Export ONNX",
+            f"The generator as an ONNX graph for other programs. Inputs: z [batch, {z_dim}] "
+            "(standard normal) and psi [1] (truncation); output: image [batch, channels, "
+            "height, width] in −1…1.",
+            runner,
+            reporter,
+            parent,
+        )
+        self.model = model
+        self.path = PathField("Export ONNX", name_filter="ONNX models (*.onnx);;All files (*)")
+        start = folder or Path(model.path).parent or default_folder()
+        self.path.set_text(str(start / f"{_stem(model.name)}.onnx"))
+        note = QLabel("Needs the optional onnx package (pip install 'ganvas[onnx]').")
+        note.setObjectName("caption")
+        self.form.addRow("Save as", self.path)
+        self.form.addRow("", note)
+        self.fit_width(560)
+
+    def build_job(self):
+        path = self.path.text()
+        if not path:
+            raise ValueError("choose where to save the ONNX file")
+        target = Path(path).expanduser()
+        if target.suffix.lower() != ".onnx":
+            target = target.with_name(target.name + ".onnx")
+        return "Export ONNX", onnx_job, (ModelExport(self.model, str(target)),)

@@ -1,0 +1,427 @@
+"""The latent browser: current Latent + undo, directions, mixing, breeding, seed pad,
+favourites across restarts, interpolation, cached PCA directions, renderer channels."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+
+from engine.breeding import crossbreed_choice, latent_id, lattice_seeds, layer_groups
+from engine.latent import Latent, StyleMix, latent_ws, seed_ws
+from engine.modelfile import load_model
+from engine.render import render_ws
+from gui.core.errors import ErrorReporter
+from gui.core.images import qimage_to_bytes
+from gui.core.renderer import Renderer, RenderRequest
+from gui.core.state import BrowseState
+from gui.window.main_window import MainWindow
+
+WAIT_MS = 20_000
+
+pytestmark = pytest.mark.usefixtures("private_data")
+
+
+@pytest.fixture(scope="module")
+def G(tiny_model_file):
+    return load_model(tiny_model_file).G
+
+
+@pytest.fixture
+def make_window(qtbot):
+    windows: list[MainWindow] = []
+
+    def make(model: Path) -> MainWindow:
+        window = MainWindow(
+            state=BrowseState(rng=random.Random(0)), reporter=ErrorReporter(interactive=False)
+        )
+        window.browser.rng = random.Random(1)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        window.open_model(model)
+        qtbot.waitUntil(lambda: window.browse.result is not None, timeout=WAIT_MS)
+        wait_preview(qtbot, window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def window(make_window, tiny_model_file) -> MainWindow:
+    return make_window(tiny_model_file)
+
+
+def wait_preview(qtbot, window: MainWindow) -> np.ndarray:
+    """Wait until the preview shows exactly the current image; → its pixels."""
+    browse = window.browse
+    qtbot.waitUntil(lambda: browse.current_image() is not None, timeout=WAIT_MS)
+    if not browse.shows_current():  # a grid image stands in; the preview render follows
+        qtbot.waitUntil(browse.shows_current, timeout=WAIT_MS)
+    image = browse.preview.image
+    assert qimage_to_bytes(image) == qimage_to_bytes(browse.current_image())
+    return np.frombuffer(qimage_to_bytes(image), np.uint8).reshape(image.height(), image.width(), 3)
+
+
+def wait_directions(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.browser.directions.cached is not None, timeout=WAIT_MS)
+
+
+def rendered(G, ws: torch.Tensor) -> np.ndarray:
+    return render_ws(G, ws[None])[0]
+
+
+def assert_pixels_close(a: np.ndarray, b: np.ndarray) -> None:
+    # batched and single renders may differ in the last bit of a float, never more
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
+
+
+def test_the_current_image_is_a_latent_shown_in_the_preview(window, qtbot, G):
+    s = window.state
+    assert s.current == Latent(seed=s.selected_seed, psi=s.psi)
+    pixels = wait_preview(qtbot, window)
+    assert_pixels_close(pixels, rendered(G, latent_ws(G, s.current)))
+    qtbot.mouseClick(window.browse.grid.cells[6], Qt.MouseButton.LeftButton)
+    assert s.current == Latent(seed=s.seeds[6], psi=s.psi)
+    assert s.pad == (float(s.seeds[6] % 100), float(s.seeds[6] // 100))  # pad follows
+    assert "Seed" in window.browse.preview.caption
+
+
+def test_direction_slider_changes_pixels_and_undo_restores_them_exactly(window, qtbot, G):
+    wait_directions(qtbot, window)
+    s, browser = window.state, window.browser
+    original = s.current
+    before = wait_preview(qtbot, window).copy()
+    row = browser.directions.row("PC1")
+    row.slider.setValue(2.0)
+    edit = s.current.edits[0]
+    assert edit.name == "PC1" and edit.amount == pytest.approx(2.0 * row.direction.std)
+    vec = torch.tensor(row.direction.vector)
+    expected = latent_ws(G, original) + 2.0 * row.direction.std * vec
+    assert torch.allclose(latent_ws(G, s.current), expected, atol=1e-5)
+    after = wait_preview(qtbot, window).copy()
+    assert not np.array_equal(before, after)
+    assert_pixels_close(after, rendered(G, expected))
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert s.current == original
+    assert row.slider.value() == 0.0  # the slider shows the state
+    assert np.array_equal(wait_preview(qtbot, window), before)  # exactly the same pixels
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert s.current.edits[0].amount == pytest.approx(edit.amount)
+    assert np.array_equal(wait_preview(qtbot, window), after)
+    assert browser.undo_action.text().startswith("Undo PC1")
+
+
+def test_layer_range_limits_the_edit_and_a_drag_is_one_undo_step(window, qtbot, G):
+    wait_directions(qtbot, window)
+    s, stack = window.state, window.browser.history.stack
+    row = window.browser.directions.row("PC2")
+    row.start.setValue(1)
+    row.end.setValue(2)
+    steps = stack.count()
+    row.slider.setSliderDown(True)  # a drag: many values, one step
+    for value in (0.5, 1.0, 1.5, -1.0):
+        row.slider.setValue(value)
+    row.slider.setSliderDown(False)
+    assert stack.count() == steps + 1
+    edit = s.current.edits[0]
+    assert (edit.start, edit.end, edit.amount) == (1, 2, pytest.approx(-row.direction.std))
+    base = latent_ws(G, s.current.replace(edits=[]))
+    diff = (latent_ws(G, s.current) - base).abs().sum(1)
+    assert diff[1] > 0 and diff[2] > 0 and diff[0] == 0 and diff[3:].sum() == 0
+    window.browser.reset_edits_action.trigger()
+    assert s.current.edits == [] and row.slider.value() == 0.0
+
+
+def test_truncation_spans_minus_one_to_two_and_is_undoable(window, qtbot, G):
+    s = window.state
+    window.browse.psi_slider.setValue(-1.0)
+    assert s.psi == -1.0 and s.current.psi == -1.0
+    w = latent_ws(G, s.current)[0]
+    w_plain = seed_ws(G, s.current.seed, 1.0)[0]
+    assert torch.allclose(w, G.w_avg - (w_plain - G.w_avg), atol=1e-5)  # mirrored about w_avg
+    wait_preview(qtbot, window)
+    window.browser.history.undo()
+    assert s.psi == pytest.approx(0.7) and s.current.psi == pytest.approx(0.7)
+
+
+def test_style_mixing_takes_the_chosen_layers_from_the_second_seed(window, qtbot, G):
+    s, panel = window.state, window.browser.breeding
+    base = s.current
+    panel.source_box.setValue(4242)
+    panel.preset_buttons["coarse"].click()
+    coarse = layer_groups(G.num_ws)["coarse"]
+    assert s.current == base.replace(mix=StyleMix(4242, coarse))
+    expected = seed_ws(G, base.seed, base.psi).clone()
+    expected[coarse] = seed_ws(G, 4242, base.psi)[coarse]
+    assert torch.allclose(latent_ws(G, s.current), expected, atol=1e-6)
+    assert_pixels_close(wait_preview(qtbot, window), rendered(G, expected))
+    panel.layer_buttons[G.num_ws - 1].click()  # any layer set: add the last one
+    assert s.current.mix.layers == [*coarse, G.num_ws - 1]
+    panel.clear_mix_button.click()
+    assert s.current.mix is None
+    # the grid's context menu picks the source image too
+    window.browser.breeding.use_source(s.seeds[3])
+    assert s.current.mix == StyleMix(s.seeds[3], coarse)
+
+
+def test_children_are_mutations_of_the_current_image(window, qtbot, G):
+    s, browser = window.state, window.browser
+    parent = s.current
+    browser.breeding.strength.setValue(0.4)
+    with qtbot.waitSignal(browser.offspring_rendered, timeout=WAIT_MS):
+        browser.breeding.children_button.click()
+    rng = random.Random(1)  # the browser's rng in these tests
+    seeds = [rng.randrange(2**31) for _ in range(8)]
+    children = browser.breeding.offspring
+    assert len(children) == 8 and len({latent_id(c) for c in children}) == 8
+    base = latent_ws(G, parent)
+    for seed, child in zip(seeds, children, strict=True):
+        expected = base + 0.4 * (seed_ws(G, seed, parent.psi) - base)
+        assert torch.allclose(latent_ws(G, child), expected, atol=1e-5)
+        assert child.parents == [latent_id(parent)]
+    qtbot.mouseClick(browser.breeding.offspring_grid.cells[2], Qt.MouseButton.LeftButton)
+    assert s.current == children[2]
+    assert_pixels_close(wait_preview(qtbot, window), rendered(G, latent_ws(G, children[2])))
+    # lineage: the child, then its parent
+    browser._request_thumbnails()
+    tree = browser.library_panel.lineage
+    top = tree.topLevelItem(0)
+    assert top.childCount() == 1 and top.child(0).data(0, Qt.ItemDataRole.UserRole) == latent_id(
+        parent
+    )
+    window.browser.history.undo()
+    assert s.current == parent
+
+
+def test_crossbreeding_favourites_follows_the_definition(window, qtbot, G):
+    s, browser = window.state, window.browser
+    a = s.current
+    qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.mouseClick(window.browse.grid.cells[9], Qt.MouseButton.LeftButton)
+    b = s.current
+    browser.favourite_action.trigger()
+    favs = browser.library_panel.favourites
+    assert favs.count() == 2
+    favs.selectAll()
+    browser.breeding.blend.setValue(0.25)
+    with qtbot.waitSignal(browser.offspring_rendered, timeout=WAIT_MS):
+        browser.crossbreed_action.trigger()
+    rng = random.Random(1)
+    seeds = [rng.randrange(2**31) for _ in range(8)]
+    pws = torch.stack([latent_ws(G, a), latent_ws(G, b)])
+    for seed, child in zip(seeds, browser.breeding.offspring, strict=True):
+        choice = crossbreed_choice(G.num_ws, 2, seed)
+        picked = torch.stack([pws[c, i] for i, c in enumerate(choice)])
+        expected = picked + 0.25 * (pws.mean(0) - picked)
+        assert torch.allclose(latent_ws(G, child), expected, atol=1e-5)
+        assert child.parents == [latent_id(a), latent_id(b)]
+
+
+def test_seed_pad_blends_the_four_nearest_seeds(window, qtbot, G):
+    s, pad = window.state, window.browse.pad
+    steps = window.browser.history.stack.count()
+    # press and drag: the pad reports lattice positions, the browser blends
+    centre = QPointF(pad.width() / 2, pad.height() / 2)
+    start = pad.to_lattice(centre)
+
+    def mouse(kind, point, buttons):
+        event = QMouseEvent(
+            kind,
+            point,
+            pad.mapToGlobal(point),
+            Qt.MouseButton.LeftButton,
+            buttons,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        {
+            QMouseEvent.Type.MouseButtonPress: pad.mousePressEvent,
+            QMouseEvent.Type.MouseMove: pad.mouseMoveEvent,
+            QMouseEvent.Type.MouseButtonRelease: pad.mouseReleaseEvent,
+        }[kind](event)
+
+    target = centre + QPointF(0.25 * pad.cell, 0.5 * pad.cell)
+    mouse(QMouseEvent.Type.MouseButtonPress, centre, Qt.MouseButton.LeftButton)
+    mouse(
+        QMouseEvent.Type.MouseMove, centre + QPointF(0.1 * pad.cell, 0), Qt.MouseButton.LeftButton
+    )
+    mouse(QMouseEvent.Type.MouseMove, target, Qt.MouseButton.LeftButton)
+    mouse(QMouseEvent.Type.MouseButtonRelease, target, Qt.MouseButton.NoButton)
+    x, y = start[0] + 0.25, start[1] + 0.5
+    assert s.pad == pytest.approx((x, y))
+    qtbot.waitUntil(lambda: s.current.ws is not None, timeout=WAIT_MS)
+    expected = sum(w * seed_ws(G, seed, s.psi) for seed, w in lattice_seeds(x, y))
+    assert torch.allclose(latent_ws(G, s.current), expected, atol=1e-5)
+    assert len(s.current.parents) == 4
+    assert_pixels_close(wait_preview(qtbot, window), rendered(G, expected))
+    assert window.browser.history.stack.count() <= steps + 2  # one drag, not one per move
+    pad.snap()
+    qtbot.waitUntil(lambda: s.current.ws is None, timeout=WAIT_MS)
+    assert s.current.seed == lattice_seeds(round(x), round(y))[0][0]
+
+
+def test_favourites_and_ratings_survive_a_restart(
+    make_window, qtbot, tiny_model_file, private_data
+):
+    window = make_window(tiny_model_file)
+    browser = window.browser
+    qtbot.mouseClick(window.browse.grid.cells[4], Qt.MouseButton.LeftButton)
+    favourite = window.state.current
+    browser.favourite_action.trigger()
+    assert not browser.favourite_action.isEnabled()  # already a favourite
+    favs = browser.library_panel.favourites
+    favs.setCurrentRow(0)
+    favs.item(0).setSelected(True)
+    qtbot.keyClick(favs, Qt.Key.Key_4)
+    assert browser.library.favourites[0].rating == 4
+    sha = window.state.model.sha256
+    saved = json.loads((private_data / "models" / sha / "library.json").read_text())
+    assert saved["favourites"][0]["rating"] == 4
+    window.close()
+
+    again = make_window(tiny_model_file)
+    library = again.browser.library
+    assert [(f.latent, f.rating) for f in library.favourites] == [(favourite, 4)]
+    assert again.browser.library_panel.favourites.count() == 1
+    qtbot.waitUntil(
+        lambda: not again.browser.library_panel.favourites.item(0).icon().isNull(),
+        timeout=WAIT_MS,
+    )
+    again.browser.library_panel.favourites.open_requested.emit(library.favourites[0].id)
+    assert again.state.current == favourite
+
+
+def test_pca_directions_are_orthonormal_and_cached(make_window, qtbot, tiny_model_file, tmp_path):
+    model = tmp_path / "models" / "copy.safetensors"
+    model.parent.mkdir()
+    shutil.copy(tiny_model_file, model)
+    first = make_window(model)
+    wait_directions(qtbot, first)
+    panel = first.browser.directions
+    assert panel.cached is False
+    assert (model.parent / "copy.safetensors.directions.json").is_file()
+    v = torch.tensor([d.vector for d in panel.principal])
+    assert v.shape == (8, first.state.model.w_dim)
+    assert torch.allclose(v @ v.T, torch.eye(8), atol=1e-5)
+    assert "8 principal directions" in panel.status.text()
+    second = make_window(model)
+    wait_directions(qtbot, second)
+    assert second.browser.directions.cached is True
+    assert [d.vector for d in second.browser.directions.principal] == v.tolist()
+
+
+def test_saved_directions_reload_and_edit_their_layer_range(make_window, qtbot, tiny_model_file, G):
+    window = make_window(tiny_model_file)
+    wait_directions(qtbot, window)
+    pc3 = window.browser.directions.row("PC3").direction
+    window.browser.save_direction(pc3, 1, 3, "Smile")
+    assert window.browser.directions.row("Smile").saved
+    window.close()
+    again = make_window(tiny_model_file)
+    wait_directions(qtbot, again)
+    row = again.browser.directions.row("Smile")
+    assert row.layer_range() == (1, 3)
+    row.slider.setValue(1.5)
+    edit = again.state.current.edits[0]
+    assert (edit.name, edit.start, edit.end) == ("Smile", 1, 3)
+    assert edit.vector == pytest.approx(pc3.vector)
+    assert edit.amount == pytest.approx(1.5 * pc3.std)
+    row.button.click()  # remove
+    with pytest.raises(StopIteration):
+        again.browser.directions.row("Smile")
+
+
+def test_interpolation_strip_and_player(window, qtbot, G):
+    s, browser = window.state, window.browser
+    a = s.current
+    browser.add_key_action.trigger()
+    assert window.browser.interpolation_dock.isVisible()
+    qtbot.mouseClick(window.browse.grid.cells[1], Qt.MouseButton.LeftButton)
+    b = s.current
+    with qtbot.waitSignal(browser.strip_rendered, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    panel = browser.interpolation
+    frames = panel.frames
+    assert len(frames) == panel.strip_frames() == 12
+    assert torch.allclose(latent_ws(G, frames[0]), latent_ws(G, a), atol=1e-5)
+    assert torch.allclose(latent_ws(G, frames[6]), latent_ws(G, b), atol=1e-5)
+    assert frames[3].parents == [latent_id(a), latent_id(b)]
+    qtbot.mouseClick(panel.strip.cells[3], Qt.MouseButton.LeftButton)
+    assert s.current == frames[3]
+    shown = []
+    panel.frame_shown.connect(shown.append)
+    browser.play_action.trigger()
+    assert panel.playing
+    qtbot.waitUntil(lambda: len(shown) >= 5, timeout=WAIT_MS)
+    assert len({qimage_to_bytes(i) for i in shown}) > 1  # it animates
+    browser.play_action.trigger()
+    assert not panel.playing
+    wait_preview(qtbot, window)  # the preview is back on the current image
+
+
+def test_perf_readout_shortcuts_and_tooltips(window, qtbot):
+    b = window.browser
+    qtbot.waitUntil(lambda: "ms" in b.perf_label.text(), timeout=WAIT_MS)
+    shortcuts = {
+        b.undo_action: "Ctrl+Z",
+        b.redo_action: "Ctrl+Shift+Z",
+        b.favourite_action: "Ctrl+D",
+        b.children_action: "Ctrl+B",
+        b.crossbreed_action: "Ctrl+Shift+B",
+        b.add_key_action: "Ctrl+I",
+        b.play_action: "Ctrl+P",
+        b.reset_edits_action: "Ctrl+0",
+    }
+    for action, keys in shortcuts.items():
+        assert action.shortcut().toString() == keys
+        assert action.toolTip()
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert "&Edit" in menus and "&View" in menus
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSlider, QSpinBox
+
+    panels = [b.directions, b.breeding, b.library_panel, b.interpolation, window.browse]
+    for panel in panels:
+        widgets = [
+            w
+            for kind in (QAbstractButton, QAbstractSlider, QSpinBox)
+            for w in panel.findChildren(kind)
+        ]
+        for widget in widgets:
+            owner = widget
+            while owner is not None and not owner.toolTip():
+                owner = owner.parentWidget()  # a labelled slider's parts share its tip
+            assert owner is not None, f"{widget.objectName() or widget} has no tooltip"
+
+
+def test_renderer_channels_wait_for_each_other_never_replace_each_other(qtbot, tiny_model_file):
+    renderer = Renderer()
+    try:
+        with qtbot.waitSignal(renderer.model_loaded, timeout=WAIT_MS):
+            renderer.load_model(tiny_model_file)
+        got = []
+        renderer.result_ready.connect(got.append)
+        for psi in (0.1, 0.2, 0.3):  # the first may start, the rest replace each other
+            renderer.request(RenderRequest.for_seeds([1, 2], psi, "grid"))
+        renderer.request(RenderRequest((Latent(seed=5),), "thumbs"))
+        qtbot.waitUntil(lambda: renderer.idle, timeout=WAIT_MS)
+        channels = [r.channel for r in got]
+        assert channels.count("thumbs") == 1 and "grid" in channels
+        assert got[-1].channel == "thumbs"  # thumbnails wait for the grid
+        grid = [r for r in got if r.channel == "grid"]
+        assert grid[-1].latents == (Latent(seed=1, psi=0.3), Latent(seed=2, psi=0.3))
+    finally:
+        renderer.close()
