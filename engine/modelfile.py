@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save as save_bytes
 
 from . import __version__
-from .config import ModelConfig
-from .files import write_atomic
+from .config import MODEL_LIMITS, ModelConfig
+from .files import write_bytes_atomic
 from .networks import Discriminator, Generator
 
 FORMAT = 1
@@ -54,7 +54,9 @@ def save_model(
     record = {"format": FORMAT, "app_version": __version__, "model": G.cfg.to_dict()}
     record |= info or {}
     meta = {"ganvas": json.dumps(record)}
-    write_atomic(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+    # serialised in memory (models are small), then written by Python so a full disk is reported
+    # as such and never leaves part of a model behind
+    write_bytes_atomic(path, save_bytes(tensors, metadata=meta))
 
 
 def sha256_of(path: Path) -> str:
@@ -69,16 +71,7 @@ def _validated_config(raw: dict) -> ModelConfig:
     if not isinstance(raw, dict):
         raise ModelFileError("its architecture record is not an object")
     cfg = ModelConfig.from_dict(raw)
-    limits = {
-        "z_dim": (1, 2048),
-        "w_dim": (1, 2048),
-        "mapping_layers": (1, 16),
-        "channel_base": (16, 1 << 16),
-        "channel_max": (8, 1024),
-        "d_channel_min": (8, 1024),
-        "mbstd_group": (1, 64),
-    }
-    for name, (lo, hi) in limits.items():
+    for name, (lo, hi) in MODEL_LIMITS.items():
         value = getattr(cfg, name)
         if not isinstance(value, int) or not lo <= value <= hi:
             raise ModelFileError(f"its architecture has an invalid {name}: {value!r}")

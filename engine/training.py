@@ -25,6 +25,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
 from .dataset import Dataset, scan_folder
 from .devices import autocast_dtype, pick_device
+from .errors import UserError
 from .files import write_atomic, write_text_atomic
 from .losses import (
     discriminator_loss,
@@ -40,7 +41,7 @@ from .render import render_seeds, tile
 CHECKPOINT = Path("checkpoints") / "latest.pt"
 
 
-class TrainingError(RuntimeError):
+class TrainingError(UserError, RuntimeError):
     """Training cannot go on; the message says why in plain words."""
 
 
