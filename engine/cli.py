@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from engine.config import MODEL_LIMITS, TRUNCATION_RANGE, default_threads
 from engine.errors import user_message
-from engine.files import writing
+from engine.files import WriteError, writing
 
 TRAIN_HELP = "train (or resume) a GAN on a folder of images"
 
@@ -246,15 +246,22 @@ def _init_distributed() -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     run = Path(args.out)
-    existed = run.exists()
+    existed = run.exists() or int(os.environ.get("RANK", "0")) > 0  # rank 0 owns the folder
+    resumable = run / "checkpoints" / "latest.pt"
     try:
         return _train(args)
-    except BaseException:
+    except WriteError as exc:
+        if not resumable.exists():
+            raise
+        # the atomic writer kept the last checkpoint whole: say the run is not lost
+        raise WriteError(
+            exc.path, exc, hint="the run is kept; fix that and run the same command to resume"
+        ) from None
+    finally:
         # a new run that failed before its first checkpoint holds nothing worth keeping; one
         # with a checkpoint is resumable (and a divergence message points at it)
-        if not existed and not (run / "checkpoints" / "latest.pt").exists():
+        if not existed and not resumable.exists():
             shutil.rmtree(run, ignore_errors=True)
-        raise
 
 
 def _train(args: argparse.Namespace) -> int:

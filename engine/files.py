@@ -35,13 +35,15 @@ _REASONS = {
     errno.EROFS: "the disk is read-only",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
-    errno.ENOENT: "the folder does not exist",
+    errno.ENOENT: "no such file or folder",
     errno.ENOTDIR: "a file is in the way of a folder in that path",
     errno.EISDIR: "it is a folder",
     errno.EEXIST: "a file is in the way of a folder in that path",
     errno.ENAMETOOLONG: "the name is too long",
     errno.EIO: "the disk reported an input/output error",
 }
+# failures of the disk itself, whatever was being done when they struck
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
 # libraries written in Rust or C++ report the OS error only in their message (safetensors)
 _OS_ERROR_IN_TEXT = re.compile(r"os error (\d+)")
 
@@ -50,12 +52,13 @@ class WriteError(OSError):
     """Writing `path` failed for a reason outside Ganvas (full or read-only disk, permissions);
     str() is one plain sentence. An OSError, so existing `except OSError` handlers still apply."""
 
-    def __init__(self, path: Path | str, cause: OSError):
+    def __init__(self, path: Path | str, cause: OSError, *, hint: str = ""):
         super().__init__(cause.errno, cause.strerror or str(cause), str(path))
-        self.path = Path(path)
+        self.path, self.hint = Path(path), hint
 
     def __str__(self) -> str:
-        return f"could not write {self.path}: {os_reason(self)}"
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"could not write {self.path}: {os_reason(self)}{hint}"
 
 
 def os_reason(exc: OSError) -> str:

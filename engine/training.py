@@ -388,7 +388,8 @@ def train(cfg: TrainConfig, dataset: Dataset | None = None) -> Iterator[dict]:
     ready = f"{len(dataset.images)} images ready"
     if dataset.report.skipped:
         report = run_dir / "dataset-report.json"
-        ready += f", {dataset.report.skipped} files skipped (reasons in {report})"
+        n = dataset.report.skipped
+        ready += f", {n} file{'s' if n != 1 else ''} skipped (reasons in {report})"
     yield {"kind": "status", "text": f"{ready}; building networks"}
     trainer = Trainer(cfg, dataset, device)
     ckpt = run_dir / CHECKPOINT

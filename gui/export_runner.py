@@ -20,6 +20,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QProgressBar
 
+from engine.files import WriteError
+
 from .errors import plain_message
 
 log = logging.getLogger("ganvas")
@@ -27,6 +29,8 @@ log = logging.getLogger("ganvas")
 
 def job_message(exc: BaseException) -> str:
     """Plain words for a job's failure (file errors name the file and the reason)."""
+    if isinstance(exc, WriteError):  # a full or read-only disk: the CLI's very sentence
+        return plain_message(exc)
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{where}"
