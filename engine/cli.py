@@ -350,8 +350,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from engine.render import parse_seeds, render_seeds
 
     seeds = parse_seeds(args.seeds)
-    model = load_model(args.model, device=pick_device(args.device))
     out = _output_folder(args.out)
+    model = load_model(args.model, device=pick_device(args.device))
     for start in range(0, len(seeds), 64):
         chunk = seeds[start : start + 64]
         for seed, img in zip(chunk, render_seeds(model.G, chunk, args.truncation)):
