@@ -179,7 +179,13 @@ def _train_config(args: argparse.Namespace):
         raise ValueError(f"--out {run} is a file; a run needs a folder")
     run_json = run / "run.json"
     if run_json.exists():  # resume: start from the run's own settings
-        cfg = TrainConfig.from_dict(json.loads(run_json.read_text())["config"])
+        try:
+            cfg = TrainConfig.from_dict(json.loads(run_json.read_text(encoding="utf-8"))["config"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(
+                f"cannot resume: {run_json} is damaged ({type(exc).__name__}: {exc}); "
+                "train into a new --out folder"
+            ) from None
     else:
         if not args.data:
             raise ValueError("--data is required for a new run")
