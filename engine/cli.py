@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--seed", type=_number(int, 0, 2**31 - 1), help="random seed (0)")
     t.add_argument(
-        "--threads", type=_number(int, 1, 1024), help="CPU threads for torch (default: all)"
+        "--threads",
+        type=_number(int, 1, 1024),
+        help="CPU threads for torch (default: all cores but one, shared among torchrun ranks)",
     )
     for name in ("log", "preview", "checkpoint", "snapshot", "metric"):
         t.add_argument(f"--{name}-every", type=_EVERY, help=f"steps between {name}s")
@@ -478,7 +480,9 @@ def _set_threads(args: argparse.Namespace) -> None:
     6–9× against the GUI; leave one core free like the GUI does (`train --threads` overrides)."""
     import torch
 
-    torch.set_num_threads(getattr(args, "threads", None) or default_threads())
+    ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))  # torchrun's processes on this machine
+    threads = getattr(args, "threads", None) or max(1, default_threads() // max(ranks, 1))
+    torch.set_num_threads(threads)
 
 
 def main(argv: list[str]) -> int:
