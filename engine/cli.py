@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from engine.config import MODEL_LIMITS, TRUNCATION_RANGE, default_threads
 from engine.errors import user_message
-from engine.files import WriteError, writing
+from engine.files import WriteError
 
 TRAIN_HELP = "train (or resume) a GAN on a folder of images"
 
@@ -343,11 +343,10 @@ def _stop_on_first_ctrl_c() -> threading.Event:
 
 
 def _output_folder(path: str) -> Path:
+    """Refuse an --out that names a file before any work is done (the writer makes folders)."""
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a folder for the images")
-    with writing(out):
-        out.mkdir(parents=True, exist_ok=True)
     return out
 
 

@@ -78,7 +78,8 @@ def _os_error_behind(exc: BaseException) -> OSError | None:
         if m:
             code = int(m[1])
             return OSError(code, os.strerror(code))
-        exc = exc.__cause__ or exc.__context__
+        # `raise … from None` means the earlier error is not the reason (e.g. ffmpeg not found)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     return None
 
 

@@ -429,7 +429,7 @@ def _loop(t: Trainer) -> Iterator[dict]:
             yield {"kind": "preview", "step": 0, "image": image}
         while t.nimg < t.total_img:
             losses = t.train_step()
-            problem = _divergence(losses, recent)
+            problem = _agreed(t, _divergence(losses, recent))
             if problem:
                 yield from _rollback(t, problem)
                 # the replayed steps must not count towards speed and ETA
@@ -510,6 +510,15 @@ def _divergence(losses: dict[str, float], recent: deque[float]) -> str | None:
             return f"losses grew from about {typical:.3g} to {size:.3g}"
     recent.append(size)
     return None
+
+
+def _agreed(t: Trainer, problem: str | None) -> str | None:
+    """Every rank must roll back together (each sees only its own batch's losses)."""
+    if t.world == 1:
+        return problem
+    flag = torch.tensor([1.0 if problem else 0.0], device=t.device)
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return problem or ("another rank diverged" if flag.item() else None)
 
 
 def _rollback(t: Trainer, problem: str = "NaN/inf losses") -> Iterator[dict]:

@@ -167,7 +167,7 @@ def test_wrapped_disk_errors_are_recognised(tmp_path, raise_it):
         try:
             raise OSError(errno.ENOSPC, "No space left on device")
         except OSError:
-            raise RuntimeError("[enforce fail at inline_container.cc:672] unexpected pos") from None
+            raise RuntimeError("[enforce fail at inline_container.cc:672] unexpected pos")  # noqa: B904
 
     with pytest.raises(WriteError, match="full|read-only"):
         write_atomic(tmp_path / "x", write)
