@@ -425,7 +425,7 @@ def cmd_project(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from engine.config import DataConfig
-    from engine.dataset import load_image
+    from engine.dataset import ImageSkipped, load_image
     from engine.export import make_record, save_image
     from engine.latent import Latent
     from engine.modelfile import load_model
@@ -433,7 +433,10 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     model = load_model(args.model, with_discriminator=True)
     res, rgba = model.config.resolution, model.config.img_channels == 4
-    target = load_image(Path(args.image), DataConfig(resolution=res, crop=args.crop, rgba=rgba))
+    try:
+        target = load_image(Path(args.image), DataConfig(resolution=res, crop=args.crop, rgba=rgba))
+    except ImageSkipped as exc:  # its reason does not name the file
+        raise ValueError(f"cannot use {args.image}: {exc}") from None
     cfg = ProjectionConfig(steps=args.steps, preview_every=0)
     with tqdm(total=args.steps, unit="step") as bar:
         for event in project(model.G, target, cfg, model.D):

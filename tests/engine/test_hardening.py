@@ -82,6 +82,8 @@ HOSTILE = [
     (["generate", "--out", "FILE"], "is a file"),
     (["project", "IMAGE", "--steps", "0"], "--steps"),
     (["metrics", "--n", "0"], "--n"),
+    (["metrics", "--data", "FILE"], "not a folder"),
+    (["project", "/nonexistent.png"], "cannot use /nonexistent.png"),
 ]
 BASE = {
     "train": ["--data", "DATA", "--out", "RUN", *TINY, *QUIET],
