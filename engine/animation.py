@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -95,6 +99,8 @@ def write_animation(
 
 
 def _write_mp4(path: Path, images: list[Image.Image], fps: float) -> None:
+    """H.264 through ffmpeg, checking its exit status: it reports a full disk only on stderr
+    ("Error writing trailer") and would otherwise leave a file that does not play."""
     try:
         import imageio_ffmpeg
     except ImportError:
@@ -104,20 +110,25 @@ def _write_mp4(path: Path, images: list[Image.Image], fps: float) -> None:
         ) from None
     w, h = images[0].size
     pad_w, pad_h = w + w % 2, h + h % 2  # H.264 wants even sizes
-    writer = imageio_ffmpeg.write_frames(
-        str(path),
-        (pad_w, pad_h),
-        fps=fps,
-        codec="libx264",
-        pix_fmt_out="yuv420p",
-        output_params=["-f", "mp4"],
-        macro_block_size=1,
-    )
-    writer.send(None)
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error"]
+    cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{pad_w}x{pad_h}", "-r", f"{fps:g}"]
+    cmd += ["-i", "-", "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-f", "mp4", str(path)]
+    frames = []
     for im in images:
         if (pad_w, pad_h) != (w, h):
             canvas = Image.new("RGB", (pad_w, pad_h))
             canvas.paste(im)
             im = canvas
-        writer.send(np.ascontiguousarray(np.asarray(im)))
-    writer.close()
+        frames.append(im.tobytes())
+    try:
+        done = subprocess.run(cmd, input=b"".join(frames), capture_output=True, check=False)
+    except OSError as exc:
+        raise ValueError(f"could not run ffmpeg to write the MP4: {exc}") from None
+    if done.returncode != 0:
+        text = done.stderr.decode("utf-8", "replace").strip()
+        m = re.search(r"No space left on device|Read-only file system|Permission denied", text)
+        if m:  # the disk's fault: becomes a WriteError naming the reason (files.writing)
+            code = {"No": errno.ENOSPC, "Re": errno.EROFS, "Pe": errno.EACCES}[m[0][:2]]
+            raise OSError(code, os.strerror(code), str(path))
+        last = text.splitlines()[-1] if text else f"exit status {done.returncode}"
+        raise ValueError(f"ffmpeg could not write the MP4: {last}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 import zipfile
 from pathlib import Path
 
 import torch
 
-from .files import write_atomic
+from .files import write_stream_atomic
 
 
 class CheckpointError(ValueError):
@@ -15,7 +16,8 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(path: Path | str, state: dict) -> None:
-    write_atomic(path, lambda tmp: torch.save(state, tmp))
+    # through a Python file: torch.save given a path hides a full disk behind "unexpected pos"
+    write_stream_atomic(path, lambda f: torch.save(state, f))
 
 
 def check_archive_sizes(path: Path, slack: int = 1 << 20) -> None:
@@ -35,15 +37,32 @@ def check_archive_sizes(path: Path, slack: int = 1 << 20) -> None:
         )
 
 
+def read_checkpoint(
+    path: Path, map_location: str | torch.device = "cpu", *, mmap: bool = False
+) -> dict:
+    """torch.load that never unpickles code and fails with one plain CheckpointError."""
+    check_archive_sizes(path)
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
+    except pickle.UnpicklingError:
+        # torch's own message is six lines suggesting weights_only=False: never do that here
+        raise CheckpointError(
+            f"{path.name} is not a Ganvas checkpoint: it contains Python objects that are not "
+            "loaded, for safety"
+        ) from None
+    except Exception as exc:  # torch raises many types for malformed archives
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path.name} could not be loaded: {first}") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path.name} is not a Ganvas checkpoint")
+    return state
+
+
 def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
-    check_archive_sizes(path)
-    try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises many types for malformed archives
-        raise CheckpointError(f"{path.name} could not be loaded: {exc}") from None
+    state = read_checkpoint(path, map_location)
     missing = {"G", "D", "G_ema", "opt_G", "opt_D", "step", "config"} - set(state)
     if missing:
         raise CheckpointError(f"{path.name} is not a Ganvas checkpoint (missing {sorted(missing)})")

@@ -4,31 +4,90 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import shutil
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
+
+from engine.config import MODEL_LIMITS, TRUNCATION_RANGE, default_threads
+from engine.errors import user_message
+from engine.files import WriteError
 
 TRAIN_HELP = "train (or resume) a GAN on a folder of images"
 
 
+class _Parser(argparse.ArgumentParser):
+    """One line `error: …` and exit 2 for bad arguments, like every other user error (argparse
+    would print the usage first). Subcommand parsers are made of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _number(kind: type, lo: float | None = None, hi: float | None = None, *, above=None):
+    """An argparse type: a finite `kind` from lo to hi (or greater than `above`)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
+        if above is not None and value <= above:
+            raise argparse.ArgumentTypeError(f"must be greater than {above:g}, not {text}")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            if hi is None:
+                raise argparse.ArgumentTypeError(f"must be at least {lo:g}, not {text}")
+            raise argparse.ArgumentTypeError(f"must be from {lo:g} to {hi:g}, not {text}")
+        return value
+
+    return parse
+
+
+def _resolution(text: str) -> int:
+    res = _number(int)(text)
+    if res < 16 or res > 1024 or res & (res - 1):
+        raise argparse.ArgumentTypeError(f"must be a power of two from 16 to 1024, not {res}")
+    return res
+
+
+def _model_limit(name: str):
+    return _number(int, *MODEL_LIMITS[name])
+
+
+_TRUNCATION = _number(float, *TRUNCATION_RANGE)
+_EVERY = _number(int, 0, 10**9)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganvas", description="Ganvas GAN studio — command line")
+    p = _Parser(prog="ganvas", description="Ganvas GAN studio — command line")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help=TRAIN_HELP, description=TRAIN_HELP)
     # defaults are None so that resuming a run only overrides what was typed
     t.add_argument("--data", help="folder of images (searched recursively)")
     t.add_argument("--out", required=True, help="run folder; an existing one is resumed")
-    t.add_argument("--resolution", type=int, help="output size in px, power of two (64)")
-    t.add_argument("--kimg", type=float, help="training length in thousands of images (100)")
-    t.add_argument("--batch", type=int, help="batch size per device (16)")
+    t.add_argument("--resolution", type=_resolution, help="output size in px, power of two (64)")
+    t.add_argument(
+        "--kimg",
+        type=_number(float, hi=1e6, above=0),
+        help="training length in thousands of images (100)",
+    )
+    t.add_argument("--batch", type=_number(int, 1, 4096), help="batch size per device (16)")
     t.add_argument("--base", help="fine-tune from this .safetensors model")
-    t.add_argument("--freeze-d", type=int, help="discriminator blocks frozen when fine-tuning")
+    t.add_argument(
+        "--freeze-d", type=_number(int, 0, 16), help="discriminator blocks frozen when fine-tuning"
+    )
     t.add_argument(
         "--keep-variety",
-        type=float,
+        type=_number(float, 0, 1e6),
         help="fine-tuning: weight of the loss that keeps the base model's variety (0 = off)",
     )
     t.add_argument("--device", help="auto, cpu, cuda or mps (auto)")
@@ -36,20 +95,36 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--crop", choices=["center", "pad", "stretch"], help="how to square images")
     t.add_argument("--rgba", action="store_true", default=None, help="keep alpha as 4th channel")
     t.add_argument("--augment", help="DiffAugment ops, e.g. color,translation,cutout ('' = off)")
-    t.add_argument("--channel-base", type=int, help="network width (1024; raise it on a GPU)")
-    t.add_argument("--channel-max", type=int, help="maximum channels per layer (128)")
-    t.add_argument("--d-channel-min", type=int, help="discriminator's minimum channels (8)")
-    t.add_argument("--lr", type=float, help="learning rate of G and D (0.0025)")
-    t.add_argument("--seed", type=int, help="random seed (0)")
-    t.add_argument("--threads", type=int, help="CPU threads for torch (default: all)")
+    t.add_argument(
+        "--channel-base",
+        type=_model_limit("channel_base"),
+        help="network width (1024; raise it on a GPU)",
+    )
+    t.add_argument(
+        "--channel-max", type=_model_limit("channel_max"), help="maximum channels per layer (128)"
+    )
+    t.add_argument(
+        "--d-channel-min",
+        type=_model_limit("d_channel_min"),
+        help="discriminator's minimum channels (8)",
+    )
+    t.add_argument(
+        "--lr", type=_number(float, hi=1, above=0), help="learning rate of G and D (0.0025)"
+    )
+    t.add_argument("--seed", type=_number(int, 0, 2**31 - 1), help="random seed (0)")
+    t.add_argument(
+        "--threads",
+        type=_number(int, 1, 1024),
+        help="CPU threads for torch (default: all cores but one, shared among torchrun ranks)",
+    )
     for name in ("log", "preview", "checkpoint", "snapshot", "metric"):
-        t.add_argument(f"--{name}-every", type=int, help=f"steps between {name}s")
+        t.add_argument(f"--{name}-every", type=_EVERY, help=f"steps between {name}s")
 
     g = sub.add_parser("generate", help="write one PNG per seed")
     g.add_argument("--model", required=True, help=".safetensors model")
     g.add_argument("--seeds", default="0-15", help="e.g. 0-15 or 1,5,9")
     g.add_argument("--out", required=True, help="output folder")
-    g.add_argument("--truncation", type=float, default=1.0, help="ψ: 1 = full variety")
+    g.add_argument("--truncation", type=_TRUNCATION, default=1.0, help="ψ: 1 = full variety")
     g.add_argument("--device", default="auto")
 
     i = sub.add_parser("info", help="print a model's metadata as JSON")
@@ -63,9 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("interpolate", help="a seamless loop animation through seeds")
     a.add_argument("--model", required=True)
     a.add_argument("--seeds", required=True, help="keyframes, e.g. 1,2,3")
-    a.add_argument("--frames", type=int, default=60)
-    a.add_argument("--fps", type=float, default=24)
-    a.add_argument("--truncation", type=float, default=0.7)
+    a.add_argument("--frames", type=_number(int, 2, 100_000), default=60)
+    a.add_argument("--fps", type=_number(float, hi=240, above=0), default=24)
+    a.add_argument("--truncation", type=_TRUNCATION, default=0.7)
     a.add_argument("--mode", choices=["z", "w"], default="z", help="slerp in z or lerp in w")
     a.add_argument("--scale", type=int, default=1, choices=[1, 2, 4], help="upscale frames")
     a.add_argument("--out", required=True, help="loop.gif, loop.webp or loop.mp4")
@@ -74,13 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("image")
     j.add_argument("--model", required=True)
     j.add_argument("--out", required=True, help="the reconstruction, with its latent embedded")
-    j.add_argument("--steps", type=int, default=300)
+    j.add_argument("--steps", type=_number(int, 1, 100_000), default=300)
     j.add_argument("--crop", choices=["center", "pad", "stretch"], default="center")
 
     m = sub.add_parser("metrics", help="measure a model against real images (SWD; FID optional)")
     m.add_argument("--model", required=True)
     m.add_argument("--data", required=True, help="folder of real images to compare with")
-    m.add_argument("--n", type=int, default=600, help="images per set (600)")
+    m.add_argument("--n", type=_number(int, 2, 100_000), default=600, help="images per set (600)")
     m.add_argument(
         "--inception", help="local torchvision Inception-v3 weights (.pth/.safetensors) for FID"
     )
@@ -92,9 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return "?"
-    minutes, secs = divmod(int(seconds), 60)
+    minutes, secs = divmod(max(int(seconds), 0), 60)
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
@@ -102,12 +177,22 @@ def _train_config(args: argparse.Namespace):
     from engine.config import TrainConfig
 
     run = Path(args.out)
+    if run.exists() and not run.is_dir():
+        raise ValueError(f"--out {run} is a file; a run needs a folder")
     run_json = run / "run.json"
     if run_json.exists():  # resume: start from the run's own settings
-        cfg = TrainConfig.from_dict(json.loads(run_json.read_text())["config"])
+        try:
+            cfg = TrainConfig.from_dict(json.loads(run_json.read_text(encoding="utf-8"))["config"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(
+                f"cannot resume: {run_json} is damaged ({type(exc).__name__}: {exc}); "
+                "train into a new --out folder"
+            ) from None
     else:
         if not args.data:
             raise ValueError("--data is required for a new run")
+        if Path(args.data).is_file():
+            raise ValueError(f"--data {args.data} is a file; pass the folder of images")
         if not Path(args.data).is_dir():
             raise ValueError(f"folder not found: {args.data}")
         cfg = TrainConfig()
@@ -150,9 +235,6 @@ def _train_config(args: argparse.Namespace):
         cfg.model.d_channel_min = args.d_channel_min
     if args.lr is not None:
         cfg.lr_g = cfg.lr_d = args.lr
-    res = cfg.data.resolution
-    if res < 16 or res > 1024 or res & (res - 1):
-        raise ValueError(f"--resolution must be a power of two from 16 to 1024, not {res}")
     return cfg
 
 
@@ -171,6 +253,26 @@ def _init_distributed() -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    run = Path(args.out)
+    existed = run.exists() or int(os.environ.get("RANK", "0")) > 0  # rank 0 owns the folder
+    resumable = run / "checkpoints" / "latest.pt"
+    try:
+        return _train(args)
+    except WriteError as exc:
+        if not resumable.exists():
+            raise
+        # the atomic writer kept the last checkpoint whole: say the run is not lost
+        raise WriteError(
+            exc.path, exc, hint="the run is kept; fix that and run the same command to resume"
+        ) from None
+    finally:
+        # a new run that failed before its first checkpoint holds nothing worth keeping; one
+        # with a checkpoint is resumable (and a divergence message points at it)
+        if not existed and not resumable.exists():
+            shutil.rmtree(run, ignore_errors=True)
+
+
+def _train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from engine import events
@@ -207,7 +309,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             elif isinstance(event, events.Metric) and rank == 0:
                 tqdm.write(f"step {event.step}: SWD {event.swd_mean:.2f}")
             elif isinstance(event, events.Done) and rank == 0:
-                tqdm.write(f"done at {event.kimg:.1f} kimg; model: {event.snapshot}")
+                model = event.snapshot or "none saved yet"
+                tqdm.write(f"done at {event.kimg:.1f} kimg; model: {model}")
             if stop.is_set():
                 gen.close()  # at a yield, between steps: saves a consistent checkpoint
                 print(
@@ -240,21 +343,27 @@ def _stop_on_first_ctrl_c() -> threading.Event:
     return stop
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from PIL import Image
+def _output_folder(path: str) -> Path:
+    """Refuse an --out that names a file before any work is done (the writer makes folders)."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for the images")
+    return out
 
+
+def cmd_generate(args: argparse.Namespace) -> int:
     from engine.devices import pick_device
+    from engine.export import save_image
     from engine.modelfile import load_model
     from engine.render import parse_seeds, render_seeds
 
     seeds = parse_seeds(args.seeds)
+    out = _output_folder(args.out)
     model = load_model(args.model, device=pick_device(args.device))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     for start in range(0, len(seeds), 64):
         chunk = seeds[start : start + 64]
         for seed, img in zip(chunk, render_seeds(model.G, chunk, args.truncation)):
-            Image.fromarray(img).save(out / f"seed{seed:06d}.png")
+            save_image(out / f"seed{seed:06d}.png", img, None)
     print(f"wrote {len(seeds)} images to {out}")
     return 0
 
@@ -292,6 +401,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_file(path: str) -> None:
+    """Refuse an --out that names a folder before any work is done."""
+    if Path(path).is_dir():
+        raise ValueError(f"--out {path} is a folder; give a file name")
+
+
 def cmd_interpolate(args: argparse.Namespace) -> int:
     from engine.animation import render_loop, write_animation
     from engine.latent import Latent
@@ -299,8 +414,7 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     from engine.render import parse_seeds
 
     keys = [Latent(seed=s, psi=args.truncation) for s in parse_seeds(args.seeds)]
-    if args.frames < 2:
-        raise ValueError("--frames must be at least 2")
+    _output_file(args.out)
     model = load_model(args.model)
     frames = render_loop(model.G, keys, args.frames, args.mode)
     write_animation(args.out, frames, args.fps, args.scale)
@@ -312,7 +426,7 @@ def cmd_project(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from engine.config import DataConfig
-    from engine.dataset import load_image
+    from engine.dataset import ImageSkipped, load_image
     from engine.export import make_record, save_image
     from engine.latent import Latent
     from engine.modelfile import load_model
@@ -320,7 +434,10 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     model = load_model(args.model, with_discriminator=True)
     res, rgba = model.config.resolution, model.config.img_channels == 4
-    target = load_image(Path(args.image), DataConfig(resolution=res, crop=args.crop, rgba=rgba))
+    try:
+        target = load_image(Path(args.image), DataConfig(resolution=res, crop=args.crop, rgba=rgba))
+    except ImageSkipped as exc:  # its reason does not name the file
+        raise ValueError(f"cannot use {args.image}: {exc}") from None
     cfg = ProjectionConfig(steps=args.steps, preview_every=0)
     with tqdm(total=args.steps, unit="step") as bar:
         for event in project(model.G, target, cfg, model.D):
@@ -361,26 +478,26 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    from engine.checkpoint import CheckpointError
-    from engine.dataset import DatasetError
-    from engine.export import ExportError
-    from engine.modelfile import ModelFileError
-    from engine.training import TrainingError
+def _set_threads(args: argparse.Namespace) -> None:
+    """torch's default (one thread per core) oversubscribes a busy machine and slowed `project`
+    6–9× against the GUI; leave one core free like the GUI does (`train --threads` overrides)."""
+    import torch
 
+    ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))  # torchrun's processes on this machine
+    threads = getattr(args, "threads", None) or max(1, default_threads() // max(ranks, 1))
+    torch.set_num_threads(threads)
+
+
+def main(argv: list[str]) -> int:
+    """Run one command. User-caused failures print one line `error: …` and return 2; anything
+    else is a bug and keeps its traceback."""
+    args = build_parser().parse_args(argv)
     try:
+        _set_threads(args)
         return COMMANDS[args.command](args)
-    except (
-        DatasetError,
-        ModelFileError,
-        TrainingError,
-        CheckpointError,
-        ExportError,
-        ValueError,
-    ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+    except Exception as exc:
+        message = user_message(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 2

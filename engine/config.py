@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 CropMode = Literal["center", "pad", "stretch"]
+
+# The architectures Ganvas accepts, (lowest, highest) per field: a model file outside them is
+# refused (modelfile.py), so the CLI refuses to train one (cli.py).
+MODEL_LIMITS: dict[str, tuple[int, int]] = {
+    "z_dim": (1, 2048),
+    "w_dim": (1, 2048),
+    "mapping_layers": (1, 16),
+    "channel_base": (16, 1 << 16),
+    "channel_max": (8, 1024),
+    "d_channel_min": (8, 1024),
+    "mbstd_group": (1, 64),
+}
+TRUNCATION_RANGE = (-1.0, 2.0)  # ψ: beyond these the images are noise
 LossKind = Literal["ns", "hinge", "wgan-gp"]
+
+
+def default_threads() -> int:
+    """CPU threads for torch: every core this process may use but one, left to the window (or
+    whatever else runs); torch's one-per-core default oversubscribes a busy machine."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 2
+    return max(1, cores - 1)
 
 
 def _from_dict(cls, data: dict[str, Any]):

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ import torch
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from engine.config import DataConfig
+from engine.files import write_text_atomic
 
 _SYSTEM_NAMES = {
     ".ds_store",
@@ -82,15 +82,8 @@ class DatasetReport:
         return dataclasses.asdict(self)
 
     def write(self, path: Path) -> None:
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.to_dict(), f, indent=1, ensure_ascii=False)
-            os.replace(tmp, path)  # atomic: readers never see half a report
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # atomic, with the usual file mode (mkstemp alone left it 0600)
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False))
 
 
 @dataclass

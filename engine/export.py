@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw, PngImagePlugin
 
 from . import __version__
-from .files import write_atomic
+from .files import WriteError, write_atomic
 from .latent import Latent
 from .render import tile
 from .upscale import Upscaler, enlarge
@@ -113,8 +113,8 @@ def save_image(
             options["exif"] = exif.tobytes()
     try:
         write_atomic(path, lambda tmp: img.save(tmp, **options))
-    except OSError as exc:
-        raise ExportError(f"could not write {path}: {exc.strerror or exc}") from None
+    except WriteError as exc:
+        raise ExportError(str(exc)) from None
     return path
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from .files import write_atomic
+from .files import write_bytes_atomic
 from .networks import Generator
 
 
@@ -33,17 +34,16 @@ def export_onnx(G: Generator, path: Path | str, opset: int = 17) -> Path:
     z = torch.randn(2, G.cfg.z_dim)
     psi = torch.ones(1)
 
-    def export(tmp: Path) -> None:
-        torch.onnx.export(
-            model,
-            (z, psi),
-            str(tmp),
-            input_names=["z", "psi"],
-            output_names=["image"],
-            dynamic_axes={"z": {0: "batch"}, "image": {0: "batch"}},
-            opset_version=opset,
-            dynamo=False,
-        )
-
-    write_atomic(Path(path), export)
+    buffer = io.BytesIO()  # exported in memory, then written atomically (a full disk is reported)
+    torch.onnx.export(
+        model,
+        (z, psi),
+        buffer,
+        input_names=["z", "psi"],
+        output_names=["image"],
+        dynamic_axes={"z": {0: "batch"}, "image": {0: "batch"}},
+        opset_version=opset,
+        dynamo=False,
+    )
+    write_bytes_atomic(path, buffer.getvalue())
     return Path(path)

@@ -82,17 +82,14 @@ def read_run(path: Path | str) -> RunInfo | None:
 
     The checkpoint is memory-mapped, so only its small records are read, not the weights.
     """
-    import torch
-
-    from .checkpoint import CheckpointError, check_archive_sizes
+    from .checkpoint import CheckpointError, read_checkpoint
 
     path = Path(path)
     ckpt = path / CHECKPOINT
     if not ckpt.is_file():
         return None
     try:
-        check_archive_sizes(ckpt)
-        state = torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)
+        state = read_checkpoint(ckpt, mmap=True)
         cfg = state["config"]
         info = RunInfo(
             path=path,
@@ -102,18 +99,34 @@ def read_run(path: Path | str) -> RunInfo | None:
             config=cfg,
             modified=ckpt.stat().st_mtime,
         )
-    except (CheckpointError, KeyError, TypeError, ValueError, RuntimeError, OSError) as exc:
-        log.warning("skipping run %s: unreadable checkpoint (%s)", path, exc)
+    except (CheckpointError, KeyError, TypeError, AttributeError, ValueError, OSError) as exc:
+        _report_once(path, ckpt, f"skipping run {path}: unreadable checkpoint ({exc})")
         return None
     return info
+
+
+_reported: set[tuple[str, float]] = set()
+
+
+def _report_once(path: Path, ckpt: Path, text: str) -> None:
+    """Log a damaged run once, not on every refresh of the run list (again if it changes)."""
+    try:
+        key = (str(path), ckpt.stat().st_mtime)
+    except OSError:
+        key = (str(path), 0.0)
+    if key not in _reported:
+        _reported.add(key)
+        log.warning("%s", text)
 
 
 def list_runs(root: Path | None = None) -> list[RunInfo]:
     """Every run under `root` with a readable checkpoint, most recently active first."""
     root = Path(root) if root is not None else runs_dir()
-    if not root.is_dir():
+    try:
+        subs = [sub for sub in root.iterdir() if sub.is_dir()]
+    except OSError:  # no runs folder yet, or one we may not read
         return []
-    runs = [info for sub in root.iterdir() if sub.is_dir() and (info := read_run(sub))]
+    runs = [info for sub in subs if (info := read_run(sub))]
     return sorted(runs, key=lambda r: r.modified, reverse=True)
 
 

@@ -11,7 +11,9 @@ import dataclasses
 import json
 import math
 import platform
+import statistics
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +28,8 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
 from .dataset import Dataset, scan_folder
 from .devices import autocast_dtype, pick_device
-from .files import write_atomic, write_text_atomic
+from .errors import UserError
+from .files import append_line, write_atomic, write_text_atomic
 from .losses import (
     LogitAverages,
     discriminator_loss,
@@ -41,9 +44,13 @@ from .networks import Discriminator, EqualConv2d, Fade, Generator, grown_state
 from .render import render_seeds, tile
 
 CHECKPOINT = Path("checkpoints") / "latest.pt"
+# Divergence without NaN: a healthy GAN's losses and mean logits stay well under 100 (wgan-gp's
+# too), while a run with lr 0.2 reached 1e11-1e17 and saturated every image. Beyond DIVERGED, or
+# GROWTH times the median of the last WINDOW steps, training rolls back like on NaN.
+DIVERGED, GROWTH, WINDOW = 1e5, 1e3, 50
 
 
-class TrainingError(RuntimeError):
+class TrainingError(UserError, RuntimeError):
     """Training cannot go on; the message says why in plain words."""
 
 
@@ -395,8 +402,21 @@ def _versions() -> dict:
 
 
 def _append_stats(run_dir: Path, record: dict) -> None:
-    with open(run_dir / "stats.jsonl", "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
+    append_line(run_dir / "stats.jsonl", json.dumps(record))
+
+
+def _trim_stats(run_dir: Path, step: int) -> None:
+    """Keep one line per step: a resumed or rolled-back run replays the steps after its
+    checkpoint, so their old records go (as does a line cut short by a crash)."""
+    from .runs import read_stats
+
+    path = run_dir / "stats.jsonl"
+    if not path.is_file():
+        return
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    kept = read_stats(run_dir, up_to_step=step)
+    if len(kept) != len(lines):
+        write_text_atomic(path, "".join(json.dumps(r) + "\n" for r in kept))
 
 
 def _save_png(path: Path, image: np.ndarray) -> None:
@@ -431,7 +451,12 @@ def train(cfg: TrainConfig, dataset: Dataset | None = None) -> Iterator[dict]:
         for sub in ("previews", "snapshots", "checkpoints"):
             (run_dir / sub).mkdir(parents=True, exist_ok=True)
         dataset.report.write(run_dir / "dataset-report.json")
-    yield {"kind": "status", "text": f"{len(dataset.images)} images ready; building networks"}
+    ready = f"{len(dataset.images)} images ready"
+    if dataset.report.skipped:
+        report = run_dir / "dataset-report.json"
+        n = dataset.report.skipped
+        ready += f", {n} file{'s' if n != 1 else ''} skipped (reasons in {report})"
+    yield {"kind": "status", "text": f"{ready}; building networks"}
     trainer = Trainer(cfg, dataset, device)
     ckpt = run_dir / CHECKPOINT
     if ckpt.exists():
@@ -460,6 +485,9 @@ def _loop(t: Trainer) -> Iterator[dict]:
     sums: dict[str, float] = {}
     count, rate = 0, None
     last_snapshot = None
+    recent: deque[float] = deque(maxlen=WINDOW)  # loss sizes for the divergence check
+    if t.rank == 0:
+        _trim_stats(run_dir, t.step)
     try:
         if t.rank == 0 and t.step == 0:
             image = t.preview()
@@ -467,8 +495,12 @@ def _loop(t: Trainer) -> Iterator[dict]:
             yield {"kind": "preview", "step": 0, "image": image}
         while t.nimg < t.total_img:
             losses = t.train_step()
-            if not all(math.isfinite(v) for v in losses.values()):
-                yield from _rollback(t)
+            problem = _agreed(t, _divergence(losses, recent))
+            if problem:
+                yield from _rollback(t, problem)
+                # the replayed steps must not count towards speed and ETA
+                log_start, log_nimg, sums, count = time.perf_counter(), t.nimg, {}, 0
+                recent.clear()
                 continue
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v
@@ -477,11 +509,12 @@ def _loop(t: Trainer) -> Iterator[dict]:
             if _schedule(t.step, cfg.log_every) or done:
                 now = time.perf_counter()
                 rate = (t.nimg - log_nimg) / max(now - log_start, 1e-9)
+                eta = (t.total_img - t.nimg) / rate if rate > 0 else None
                 record = {
                     "step": t.step,
                     "kimg": round(t.nimg / 1000, 3),
                     "img_per_s": round(rate, 2),
-                    "eta_s": round((t.total_img - t.nimg) / max(rate, 1e-9), 1),
+                    "eta_s": round(max(eta, 0.0), 1) if eta is not None else None,
                     "aug_p": round(t.ada.p, 4),
                     "lr_scale": t.lr_scale,
                     "time": time.time(),
@@ -508,7 +541,13 @@ def _loop(t: Trainer) -> Iterator[dict]:
         raise
     if t.world > 1:
         _check_ranks_agree(t)
-    yield {"kind": "done", "step": t.step, "kimg": t.nimg / 1000, "snapshot": str(last_snapshot)}
+    if last_snapshot is None:  # an already finished run: its newest model
+        from .runs import snapshots
+
+        found = snapshots(run_dir)
+        last_snapshot = found[-1] if found else None
+    snapshot = str(last_snapshot) if last_snapshot else None
+    yield {"kind": "done", "step": t.step, "kimg": t.nimg / 1000, "snapshot": snapshot}
 
 
 def _summary(t: Trainer, rate: float | None) -> dict:
@@ -523,13 +562,38 @@ def _summary(t: Trainer, rate: float | None) -> dict:
     }
 
 
-def _rollback(t: Trainer) -> Iterator[dict]:
-    """NaN/inf: return to the last checkpoint with half the learning rate, a bounded number
-    of times, then stop with a reason instead of looping."""
+def _divergence(losses: dict[str, float], recent: deque[float]) -> str | None:
+    """Why this step's losses (and mean logits) show training has blown up, or None; a healthy
+    step's size joins `recent`, the window the growth test compares with."""
+    if not all(math.isfinite(v) for v in losses.values()):
+        return "NaN/inf losses"
+    size = max((abs(v) for v in losses.values()), default=0.0)
+    if size > DIVERGED:
+        return f"losses as large as {size:.3g}"
+    if len(recent) == recent.maxlen and size > 10:
+        typical = statistics.median(recent)
+        if size > GROWTH * typical:
+            return f"losses grew from about {typical:.3g} to {size:.3g}"
+    recent.append(size)
+    return None
+
+
+def _agreed(t: Trainer, problem: str | None) -> str | None:
+    """Every rank must roll back together (each sees only its own batch's losses)."""
+    if t.world == 1:
+        return problem
+    flag = torch.tensor([1.0 if problem else 0.0], device=t.device)
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return problem or ("another rank diverged" if flag.item() else None)
+
+
+def _rollback(t: Trainer, problem: str = "NaN/inf losses") -> Iterator[dict]:
+    """NaN/inf or divergence: return to the last checkpoint with half the learning rate, a
+    bounded number of times, then stop with a reason instead of looping."""
     t.rollbacks += 1
     if t.rollbacks > t.cfg.max_rollbacks:
         raise TrainingError(
-            f"training became numerically unstable (NaN/inf losses) {t.rollbacks} times, even "
+            f"training became numerically unstable ({problem}) {t.rollbacks} times, even "
             f"after lowering the learning rate; stopped at step {t.step}. Try a lower learning "
             "rate, a larger batch or the hinge loss. The last good checkpoint is kept."
         )
@@ -538,11 +602,13 @@ def _rollback(t: Trainer) -> Iterator[dict]:
     t.rollbacks = rollbacks
     t.set_lr_scale(scale)
     text = (
-        f"Training hit NaN/inf values; rolled back to step {t.step} with learning rate "
+        f"Training diverged ({problem}); rolled back to step {t.step} with learning rate "
         f"×{scale:g} (attempt {rollbacks} of {t.cfg.max_rollbacks})"
     )
     if t.rank == 0:
-        _append_stats(t.run_dir, {"kind": "rollback", "step": t.step, "lr_scale": scale})
+        _trim_stats(t.run_dir, t.step)
+        record = {"kind": "rollback", "step": t.step, "lr_scale": scale, "reason": problem}
+        _append_stats(t.run_dir, record)
     yield {"kind": "message", "level": "warning", "text": text}
 
 

@@ -10,6 +10,8 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from engine.errors import user_message
+
 log = logging.getLogger("ganvas")
 
 
@@ -67,8 +69,10 @@ class ErrorReporter(QObject):
 
 
 def plain_message(exc: BaseException) -> str:
-    """Our own errors already speak plainly; others get their type name as a hint."""
+    """Our own errors already speak plainly (the CLI's `error:` sentence, engine.errors); others
+    get their type name as a hint."""
+    message = user_message(exc)
+    if message:
+        return message
     text = str(exc).strip()
-    if type(exc).__name__ in ("ModelFileError", "ValueError") and text:
-        return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -21,6 +21,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from engine.files import WriteError
+
 from .errors import plain_message
 
 log = logging.getLogger("ganvas")
@@ -28,12 +30,13 @@ log = logging.getLogger("ganvas")
 
 def job_message(exc: BaseException) -> str:
     """Plain words for a job's failure (file errors name the file and the reason)."""
+    text = str(exc).strip()
+    if isinstance(exc, WriteError) or (isinstance(exc, ValueError) and text):
+        # ExportError, ModelFileError, ImageSkipped, a full or read-only disk: the CLI's sentence
+        return text[0].upper() + text[1:]
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{where}"
-    text = str(exc).strip()
-    if isinstance(exc, ValueError) and text:  # ExportError, ModelFileError, ImageSkipped …
-        return text[0].upper() + text[1:]
     return plain_message(exc)
 
 

@@ -11,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
 
 log = logging.getLogger("ganvas")
@@ -36,8 +36,8 @@ def restore_window(window: QMainWindow) -> bool:
     """Put the window back as it was last closed; False when nothing (usable) was saved."""
     settings = _settings()
     geometry, state = settings.value("geometry"), settings.value("state")
-    if geometry is None or state is None:
-        return False
+    if not isinstance(geometry, QByteArray) or not isinstance(state, QByteArray):
+        return False  # nothing saved, or a damaged/hand-edited file: start with the default
     return window.restoreGeometry(geometry) and window.restoreState(state, LAYOUT_VERSION)
 
 

@@ -125,7 +125,7 @@ def test_failed_write_leaves_no_partial_file(model, tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Image.Image, "save", full_disk)
-    with pytest.raises(ExportError, match="No space left"):
+    with pytest.raises(ExportError, match="b.png: the disk is full"):
         save_image(tmp_path / "b.png", render(model, Latent()), None)
     assert list(tmp_path.iterdir()) == [blocker]
 
