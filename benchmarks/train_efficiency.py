@@ -48,6 +48,27 @@ def matmul_flops(device: torch.device, dtype: torch.dtype, n: int, reps: int = 1
     return 2 * n**3 * reps / (time.perf_counter() - t)
 
 
+def train_flops_per_step(t: Trainer) -> float:
+    """FLOPs of one training step (G and D, forward and backward), averaged over one full
+    lazy-R1 cycle so that the R1 step counts as often as it runs."""
+    with FlopCounterMode(display=False) as counter:
+        for _ in range(t.cfg.r1_interval):
+            t.train_step()
+    return counter.get_total_flops() / t.cfg.r1_interval
+
+
+def seconds_per_step(t: Trainer, steps: int) -> float:
+    """Wall-clock seconds per training step over whole R1 cycles (at least `steps` steps), so
+    that the time matches the FLOPs counted by train_flops_per_step."""
+    steps = -(-steps // t.cfg.r1_interval) * t.cfg.r1_interval
+    sync(t.device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        t.train_step()
+    sync(t.device)
+    return (time.perf_counter() - start) / steps
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", help="image folder (default: generated discs)")
@@ -84,17 +105,8 @@ def main() -> None:
         t.ada.p = 0.2  # augmentation on, as in a real small-data run
         for _ in range(2):
             t.train_step()
-        with FlopCounterMode(display=False) as counter:
-            for _ in range(cfg.r1_interval):  # one full lazy-regularisation cycle
-                t.train_step()
-        flops_per_step = counter.get_total_flops() / cfg.r1_interval
-        steps = -(-args.steps // cfg.r1_interval) * cfg.r1_interval  # whole R1 cycles, as counted
-        sync(device)
-        start = time.perf_counter()
-        for _ in range(steps):
-            t.train_step()
-        sync(device)
-        dt = (time.perf_counter() - start) / steps
+        flops_per_step = train_flops_per_step(t)
+        dt = seconds_per_step(t, args.steps)
         achieved = flops_per_step / dt
         rows.append(
             f"| {base}:{cmax} | {flops_per_step / args.batch / 1e9:.2f} | {args.batch / dt:.1f} "
@@ -102,7 +114,7 @@ def main() -> None:
         )
         print(rows[-1], flush=True)
     table = "\n".join(rows)
-    where = f"{args.threads} threads" if device.type == "cpu" else _device_name(device)
+    where = f"{args.threads} threads" if device.type == "cpu" else device_name(device)
     size = 2048 if device.type == "cpu" else 8192
     notes = (
         f"Dense {str(peak_dtype).removeprefix('torch.')} matmul peak on {where}: "
@@ -112,7 +124,7 @@ def main() -> None:
     append_result(f"Training-step compute efficiency ({device.type.upper()})", table, notes)
 
 
-def _device_name(device: torch.device) -> str:
+def device_name(device: torch.device) -> str:
     return torch.cuda.get_device_name(device) if device.type == "cuda" else "Apple GPU (MPS)"
 
 

@@ -238,18 +238,20 @@ def _train_config(args: argparse.Namespace):
     return cfg
 
 
-def _init_distributed() -> None:
-    """Under torchrun: NCCL on GPUs, gloo on CPU; one process per device."""
+def _init_distributed(device_name: str) -> None:
+    """Under torchrun: one process per device, NCCL between GPUs, gloo on CPUs. The backend
+    follows the device trained on, not CUDA's presence (--device cpu on a GPU machine is gloo)."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return
     import torch
     import torch.distributed as dist
 
-    if torch.cuda.is_available():
+    from engine.devices import distributed_backend, pick_device
+
+    device = pick_device(device_name)
+    if device.type == "cuda":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-        dist.init_process_group("nccl")
-    else:
-        dist.init_process_group("gloo")
+    dist.init_process_group(distributed_backend(device))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -279,7 +281,7 @@ def _train(args: argparse.Namespace) -> int:
     from engine.training import train
 
     cfg = _train_config(args)
-    _init_distributed()
+    _init_distributed(cfg.device)
     rank = int(os.environ.get("RANK", "0"))
     stop = _stop_on_first_ctrl_c()
     bar = None

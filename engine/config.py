@@ -145,7 +145,8 @@ class TrainConfig:
     ema_kimg: float = 2.5  # EMA half-life in thousands of images
     ema_rampup: float | None = 0.05
     device: str = "auto"
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"  # engine.devices.autocast_dtype
+    channels_last: bool | None = None  # None: on CUDA only (engine.devices.use_channels_last)
     seed: int = 0
     threads: int = 0  # CPU threads for torch; 0 leaves torch's default
     log_every: int = 20  # steps between progress lines in stats.jsonl

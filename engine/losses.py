@@ -41,7 +41,8 @@ def gradient_penalty(
 ) -> torch.Tensor:
     """WGAN-GP: (‖∇D(x̂)‖ − 1)² on random interpolates of real and fake."""
     t = torch.rand(reals.shape[0], 1, 1, 1, device=reals.device, generator=gen)
-    mixed = reals.detach().lerp(fakes.detach(), t).requires_grad_(True)
+    fakes = fakes.detach().to(reals.dtype)  # bf16/fp16 when made under autocast
+    mixed = reals.detach().lerp(fakes, t).requires_grad_(True)
     (grad,) = torch.autograd.grad(D(mixed).sum(), mixed, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).square().mean()
 

@@ -27,7 +27,7 @@ from .augment import AdaptiveProbability, augment, parse_policy
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
 from .dataset import Dataset, scan_folder
-from .devices import autocast_dtype, pick_device
+from .devices import autocast_dtype, grad_scaler, images_on_device, pick_device, use_channels_last
 from .errors import UserError
 from .files import append_line, write_atomic, write_text_atomic
 from .losses import (
@@ -107,7 +107,7 @@ class Trainer:
             source = self.base.G if self.growing else self.G
             self.source = copy.deepcopy(source).to(device).eval().requires_grad_(False)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        if device.type == "cuda":
+        if use_channels_last(device, cfg.channels_last):
             for net in (self.G, self.D, self.G_ema, self.source):
                 if net is not None:
                     net.to(memory_format=torch.channels_last)
@@ -123,15 +123,11 @@ class Trainer:
         res = mcfg.resolution
         self.r1_gamma = cfg.r1_gamma if cfg.r1_gamma is not None else 2e-4 * res * res / cfg.batch
         self.amp = autocast_dtype(device, cfg.precision)
-        fp16 = self.amp == torch.float16  # bf16 needs no loss scaling
-        if hasattr(torch.amp, "GradScaler"):
-            self.scaler = torch.amp.GradScaler("cuda", enabled=fp16)
-        else:  # torch < 2.3
-            self.scaler = torch.cuda.amp.GradScaler(enabled=fp16)
+        self.scaler = grad_scaler(device, self.amp)
         # separate streams of randomness so that previews/metrics never disturb training
         self.data_gen = torch.Generator().manual_seed(cfg.seed * 7919 + self.rank + 1)
         self.dev_gen = torch.Generator(device).manual_seed(cfg.seed * 104729 + self.rank + 1)
-        on_device = device.type == "cpu" or dataset.images.numel() <= 2 << 30
+        on_device = images_on_device(device, dataset.images.nbytes)
         self.images = dataset.images.to(device) if on_device else dataset.images
         self.step, self.nimg, self.lr_scale, self.rollbacks = 0, 0, 1.0, 0
         self.total_img = int(cfg.kimg * 1000)
@@ -236,7 +232,8 @@ class Trainer:
         feats = [] if self.source is not None else None
         with self._autocast():
             ws = self._ws(self.G, latents)
-            self.G.mapping.w_avg.lerp_(ws[:, 0].detach().mean(0), 0.005)  # ws[:, 0] is unmixed
+            # ws[:, 0] is unmixed; fp32 because autocast makes it bf16/fp16
+            self.G.mapping.w_avg.lerp_(ws[:, 0].detach().float().mean(0), 0.005)
             fake_logits = self._D(self.G.synthesis(ws, feats))
             loss_g = generator_loss(cfg.loss, fake_logits.float())
             if self.source is not None:
