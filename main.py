@@ -8,6 +8,7 @@ CLI_COMMANDS = {
     "generate",
     "info",
     "restore",
+    "upscale",
     "interpolate",
     "export-onnx",
     "project",

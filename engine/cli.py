@@ -134,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("image", help="a PNG/JPEG/WebP exported by Ganvas")
     r.add_argument("--out", required=True, help="output image (.png, .jpg or .webp)")
     r.add_argument("--model", help="the model it was made with (default: the bundled model)")
+    r.add_argument("--upscaler", help="the upscaler file it was enlarged with, if not bundled")
+
+    u = sub.add_parser("upscale", help="enlarge an image ×2 or ×4 with a learned upscaler")
+    u.add_argument("image", help="a PNG/JPEG/WebP (a Ganvas record in it is kept)")
+    u.add_argument("--out", required=True, help="output image (.png, .jpg or .webp)")
+    u.add_argument("--scale", type=int, default=4, choices=[2, 4])
+    u.add_argument(
+        "--upscaler",
+        help="an upscaler file (Ganvas's, or ESRGAN-family .safetensors/.pth); 'lanczos' for "
+        "Lanczos (default: the bundled learned one)",
+    )
 
     a = sub.add_parser("interpolate", help="a seamless loop animation through seeds")
     a.add_argument("--model", required=True)
@@ -398,8 +409,54 @@ def cmd_restore(args: argparse.Namespace) -> int:
             f"(sha256 {want['sha256'][:12]}…); pass it with --model"
         )
     pixels = render_ws(model.G, latent_ws(model.G, record_latent(record))[None])[0]
-    save_image(args.out, pixels, record)
+    how = record.pop("upscale", None)  # enlarged on export: enlarge again the same way
+    scale = how["factor"] if how else 1
+    upscaler = _recorded_upscaler(how, args.upscaler) if how else None
+    save_image(args.out, pixels, record, scale=scale, upscaler=upscaler)
     print(f"wrote {args.out}")
+    return 0
+
+
+def _recorded_upscaler(how: dict, path: str | None):
+    """The upscaler a record names: Lanczos, the bundled one, or the file given as --upscaler."""
+    from engine.upscale import UpscalerError, bundled_upscaler, load_upscaler
+
+    if how.get("kind") == "lanczos":
+        return "lanczos"
+    if path:
+        return "lanczos" if path == "lanczos" else load_upscaler(path)
+    bundled = bundled_upscaler()
+    if bundled is not None and bundled.describe()["name"] == how.get("name"):
+        return bundled
+    raise UpscalerError(
+        f"the image was enlarged with the upscaler {how.get('name')!r}; pass that file with "
+        "--upscaler"
+    )
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    from engine.export import read_record, save_image
+    from engine.upscale import load_upscaler
+
+    _output_file(args.out)
+    choice = args.upscaler
+    upscaler = "lanczos" if choice == "lanczos" else load_upscaler(choice) if choice else None
+    try:
+        with Image.open(args.image) as im:
+            im.load()
+            mode = "RGBA" if "A" in im.getbands() else "RGB"
+            pixels = np.asarray(im.convert(mode))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"{args.image} cannot be read as an image ({exc})") from None
+    record = read_record(args.image)
+    if record is not None:
+        record.pop("upscale", None)  # the record describes the native-size image
+    save_image(args.out, pixels, record, scale=args.scale, upscaler=upscaler)
+    h, w = pixels.shape[:2]
+    print(f"wrote {args.out} ({w * args.scale}×{h * args.scale} px)")
     return 0
 
 
@@ -419,7 +476,7 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     _output_file(args.out)
     model = load_model(args.model)
     frames = render_loop(model.G, keys, args.frames, args.mode)
-    write_animation(args.out, frames, args.fps, args.scale)
+    write_animation(args.out, frames, args.fps, args.scale)  # the bundled learned upscaler
     print(f"wrote {args.out} ({args.frames} frames)")
     return 0
 
@@ -473,6 +530,7 @@ COMMANDS = {
     "generate": cmd_generate,
     "info": cmd_info,
     "restore": cmd_restore,
+    "upscale": cmd_upscale,
     "interpolate": cmd_interpolate,
     "export-onnx": cmd_export_onnx,
     "project": cmd_project,
@@ -482,11 +540,14 @@ COMMANDS = {
 
 def _set_threads(args: argparse.Namespace) -> None:
     """torch's default (one thread per core) oversubscribes a busy machine and slowed `project`
-    6–9× against the GUI; leave one core free like the GUI does (`train --threads` overrides)."""
+    6–9× against the GUI; leave one core free like the GUI does, except for `train`
+    (`train --threads` overrides)."""
     import torch
 
     ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))  # torchrun's processes on this machine
-    threads = getattr(args, "threads", None) or max(1, default_threads() // max(ranks, 1))
+    # headless training is the machine's main job: every core (one fewer halved it on 2 cores)
+    cores = default_threads() + (1 if args.command == "train" else 0)
+    threads = getattr(args, "threads", None) or max(1, cores // max(ranks, 1))
     torch.set_num_threads(threads)
 
 

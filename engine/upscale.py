@@ -90,7 +90,7 @@ class Upscaler:
             raise UpscalerError(f"{self.name} enlarges ×{self.scale}; it cannot make ×{factor}")
         single = pixels.ndim == 3
         batch = pixels[None] if single else pixels
-        rgb = torch.from_numpy(np.ascontiguousarray(batch[..., :3])).permute(0, 3, 1, 2)
+        rgb = torch.from_numpy(np.array(batch[..., :3])).permute(0, 3, 1, 2)  # a writable copy
         x = rgb.float() / 255
         with torch.inference_mode():
             y = self.net(x).clamp(0, 1)

@@ -194,3 +194,55 @@ def test_onnx_matches_torch(model, tmp_path):
     got = session.run(None, {"z": z.numpy(), "psi": np.array([psi], np.float32)})[0]
     assert np.abs(got - expected).max() <= 1e-3
     json.dumps({"onnx_bytes": path.stat().st_size})
+
+
+@pytest.mark.parametrize("how", ["bundled", "file", "lanczos"])
+def test_restore_enlarges_again_with_the_recorded_upscaler(model, tmp_path, how, capsys):
+    from engine import cli
+    from engine.upscale import DetailNet, bundled_upscaler, load_upscaler, save_upscaler
+
+    chosen = {"bundled": None, "lanczos": "lanczos"}.get(how)
+    extra = []
+    if how == "file":
+        save_upscaler(tmp_path / "mine.safetensors", DetailNet(8, 1), {"name": "mine"})
+        chosen = load_upscaler(tmp_path / "mine.safetensors")
+        extra = ["--upscaler", str(tmp_path / "mine.safetensors")]
+    elif how == "bundled":
+        assert bundled_upscaler() is not None  # resources/models/upscaler-x4.safetensors
+    latent = edited_latent(model)
+    record = make_record(model.name, model.sha256, latent)
+    exported = save_image(
+        tmp_path / "x.png", render(model, latent), record, scale=4, upscaler=chosen
+    )
+    out = tmp_path / "restored.png"
+    argv = ["restore", str(exported), "--out", str(out), "--model", str(model.path), *extra]
+    assert cli.main(argv) == 0
+    assert np.array_equal(np.asarray(Image.open(out)), np.asarray(Image.open(exported)))
+    assert read_record(out) == read_record(exported)
+    if how == "file":  # without the file, one line says which upscaler is needed
+        assert cli.main(argv[:-2]) == 2
+        assert "'mine'" in capsys.readouterr().err
+
+
+def test_upscale_command_keeps_the_record(model, tmp_path, capsys):
+    from engine import cli
+
+    latent = edited_latent(model)
+    native = save_image(
+        tmp_path / "x.png", render(model, latent), make_record(model.name, model.sha256, latent)
+    )
+    out = tmp_path / "big.png"
+    assert cli.main(["upscale", str(native), "--out", str(out), "--scale", "2"]) == 0
+    assert Image.open(out).size == (32, 32)
+    record = read_record(out)
+    assert record["latent"] == read_record(native)["latent"]
+    assert record["upscale"]["factor"] == 2 and record["upscale"]["kind"] == "ganvas"
+    plain = tmp_path / "plain.png"
+    Image.new("RGBA", (8, 8), (10, 20, 30, 128)).save(plain)
+    out2 = tmp_path / "plain4.png"
+    assert cli.main(["upscale", str(plain), "--out", str(out2), "--upscaler", "lanczos"]) == 0
+    assert Image.open(out2).size == (32, 32) and Image.open(out2).mode == "RGBA"
+    junk = tmp_path / "junk.png"
+    junk.write_text("not an image")
+    assert cli.main(["upscale", str(junk), "--out", str(tmp_path / "j.png")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
