@@ -5,9 +5,10 @@ Progress (numbers, preview grid, loss/aug-p/SWD plots, messages) and Snapshots (
 in the browser, memorisation check). A footer with the progress bar and Start / Pause / Stop is
 always visible, and a banner offers to resume an unfinished run.
 
-All work happens off the UI thread: `engine.training.train` runs in a `TrainWorker` QThread,
-folder scans, device listing, the speed measurement and the memorisation check run on superqt's
-thread pool. The panel only builds a `TrainConfig` and shows what comes back.
+All work happens off the UI thread: the run's state machine is a `TrainController` (it runs
+`engine.training.train` as a job of gui.core.jobs); folder scans, device listing, the speed
+measurement and the memorisation check run on superqt's thread pool. The panel only builds a
+`TrainConfig` and shows what comes back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -58,6 +59,20 @@ from engine.paths import default_model_path, resources_dir
 from engine.presets import PRESETS
 
 from ..core.errors import ErrorReporter, plain_message
+from ..core.jobs import JobRunner
+from .controller import RunState, TrainController
+from .jobs import (
+    CROP_MODES,
+    GuiThreadCollector,
+    MemorisationResult,
+    PreviewImage,
+    ScanResult,
+    devices_job,
+    estimate_job,
+    memorisation_job,
+    model_info_job,
+    scan_job,
+)
 from .state import (
     BATCHES,
     CUSTOM,
@@ -72,19 +87,6 @@ from .state import (
     default_threads,
 )
 from .widgets import ImageView, LinePlot, SkippedFilesModel, ThumbnailStrip
-from .worker import (
-    CROP_MODES,
-    GuiThreadCollector,
-    MemorisationResult,
-    PreviewImage,
-    ScanResult,
-    TrainWorker,
-    devices_job,
-    estimate_job,
-    memorisation_job,
-    model_info_job,
-    scan_job,
-)
 
 log = logging.getLogger("ganvas")
 
@@ -298,6 +300,7 @@ class TrainPanel(QWidget):
         default_model: Path | None = None,
         measure_speed: bool = True,
         train_fn: Callable | None = None,
+        jobs: JobRunner | None = None,
     ):
         super().__init__(parent)
         self.setObjectName("trainPanel")
@@ -307,14 +310,11 @@ class TrainPanel(QWidget):
         self.state = TrainState(self)
         self.default_model = default_model if default_model is not None else default_model_path()
         self.measure_speed = measure_speed
-        self.train_fn = train_fn  # tests inject fakes; None: engine.training.train
         self.config_overrides: dict[str, Any] = {}  # applied last (tests shrink the network)
+        self.controller = TrainController(jobs or JobRunner(self), train_fn, self)
 
-        self.worker: TrainWorker | None = None
         self.scan: ScanResult | None = None
-        self.run_dir: Path | None = None
         self.unfinished: list[runs.RunInfo] = []
-        self.messages: list[str] = []
         self._scan_stamp = 0
         self._scan_key: tuple | None = None  # (folder, DataConfig) of the scan shown or running
         self._pending_start: TrainConfig | None = None
@@ -325,10 +325,6 @@ class TrainPanel(QWidget):
         self._estimate_key: tuple | None = None
         self._estimating = False
         self._base_resolution: int | None = None
-        self._total_kimg = 0.0
-        self._last_progress: events.Progress | None = None
-        self._outcome_text = ""
-        self._gc_held = False
         self._scan_progress = _ScanProgress(self)
         self._scan_progress.progressed.connect(self._on_scan_progress)
 
@@ -343,6 +339,7 @@ class TrainPanel(QWidget):
 
         self._build()
         self._connect_state()
+        self._connect_controller()
         if self.default_model.is_file():
             self.state.start_from = START_DEFAULT
         self._on_start_from(self.state.start_from)
@@ -759,6 +756,25 @@ class TrainPanel(QWidget):
             getattr(s, f"{name}_changed").connect(lambda *_: self._scan_timer.start())
         for name in ("resolution", "batch", "loss", "augment", "device", "start_from", "base_file"):
             getattr(s, f"{name}_changed").connect(self._request_estimate)
+
+    def _connect_controller(self) -> None:
+        c = self.controller
+        c.state_changed.connect(self._on_run_state)
+        c.status.connect(self._set_status)
+        c.event.connect(self._on_event)
+        c.finished.connect(self._on_outcome)
+
+    @property
+    def train_fn(self) -> Callable | None:
+        return self.controller.train_fn
+
+    @train_fn.setter
+    def train_fn(self, fn: Callable | None) -> None:
+        self.controller.train_fn = fn
+
+    @property
+    def run_dir(self) -> Path | None:
+        return self.controller.run_dir
 
     # ============================================================ state → widgets
 
@@ -1197,23 +1213,8 @@ class TrainPanel(QWidget):
         s.folder = cfg.data_dir
 
     def _launch(self, cfg: TrainConfig, resumed: bool) -> None:
-        dataset = self._scanned_dataset(cfg)
-        self.run_dir = Path(cfg.run_dir)
-        self._total_kimg = cfg.kimg
-        self._outcome_text = ""
-        worker = TrainWorker(cfg, dataset, self.train_fn, self)
-        worker.event.connect(self._on_event)
-        worker.notice.connect(self._on_notice)
-        worker.paused_changed.connect(self._on_paused_changed)
-        worker.outcome.connect(self._on_outcome)
-        self.worker = worker
-        self._hold_gc()
-        self.state.phase = Phase.STARTING
         self.tabs.setCurrentWidget(self.progress_page)
-        verb = "Resuming" if resumed else "Starting"
-        self._set_status(f"{verb} {self.run_dir.name}…")
-        log.info("training %s (%s)", cfg.run_dir, "resume" if resumed else "new")
-        worker.start(QThread.Priority.LowPriority)
+        self.controller.start(cfg, self._scanned_dataset(cfg), resumed)
 
     def _scanned_dataset(self, cfg: TrainConfig):
         """The dataset already decoded for cfg's folder and data settings, if there is one."""
@@ -1224,63 +1225,32 @@ class TrainPanel(QWidget):
         return scan.dataset if same == (str(Path(cfg.data_dir).absolute()), cfg.data) else None
 
     def toggle_pause(self) -> None:
-        if self.worker is None:
-            return
-        if self.state.phase in (Phase.PAUSED, Phase.PAUSING):
-            self.worker.resume()
-            if self.state.phase is Phase.PAUSING:
-                self.state.phase = Phase.TRAINING
-        elif self.state.phase in (Phase.TRAINING, Phase.STARTING):
-            self.worker.pause()
-            self.state.phase = Phase.PAUSING
-            self._set_status("Pausing after the current step…")
+        self.controller.toggle_pause()
 
     def pause(self) -> None:
-        if self.state.phase in (Phase.TRAINING, Phase.STARTING):
-            self.toggle_pause()
+        self.controller.pause()
 
     def resume(self) -> None:
-        if self.state.phase in (Phase.PAUSED, Phase.PAUSING):
-            self.toggle_pause()
+        self.controller.resume()
 
     def stop(self) -> None:
-        if self.worker is None or self.state.phase is Phase.STOPPING:
-            return
-        self.worker.stop()
-        self.state.phase = Phase.STOPPING
-        self._set_status("Stopping: saving a checkpoint…")
+        self.controller.stop()
 
-    def _on_paused_changed(self, paused: bool) -> None:
-        if self.worker is None or self.worker.stop_requested:
-            return
-        if paused:
-            self.state.phase = Phase.PAUSED
-            last = self._last_progress
-            at = f" at step {last.step:,}" if last is not None else ""
-            self._set_status(f"Paused{at}. Resume continues; Stop saves and ends the run.")
-        else:
-            self.state.phase = Phase.TRAINING
-            self._set_status("Training…")
+    def _on_run_state(self, run: RunState) -> None:
+        """The panel's phase follows the run; after it, the folder decides."""
+        phases = {
+            RunState.PREPARING: Phase.STARTING,
+            RunState.RUNNING: Phase.TRAINING,
+            RunState.PAUSING: Phase.PAUSING,
+            RunState.PAUSED: Phase.PAUSED,
+            RunState.STOPPING: Phase.STOPPING,
+        }
+        ready = self.scan is not None and self.scan.dataset is not None
+        self.state.phase = phases.get(run, Phase.READY if ready else Phase.IDLE)
 
     def _on_outcome(self, kind: str, message: str, details: str) -> None:
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.wait()
-            worker.deleteLater()
-            self._release_gc()
-        last = self._last_progress
-        where = f" at step {last.step:,} ({last.kimg:g} kimg)" if last is not None else ""
         if kind == "done":
             self.progress_bar.setValue(1000)
-            text = f"Finished{where}. The snapshots are in the Snapshots tab."
-        elif kind == "stopped":
-            text = f"Stopped{where}; checkpoint saved. Resume it from the banner above."
-        else:
-            text = f"Training stopped with an error{where}: {message}"
-        self._outcome_text = text
-        ready = self.scan is not None and self.scan.dataset is not None
-        self.state.phase = Phase.READY if ready else Phase.IDLE
-        self._set_status(text)
         self._refresh_snapshots()
         self.run_finished.emit(kind)
         if kind == "failed":
@@ -1298,17 +1268,14 @@ class TrainPanel(QWidget):
         self.preview.set_message("The preview grid appears here once training starts.")
         for box in (self.step_box, self.kimg_box, self.rate_box, self.eta_box):
             box.set("–")
-        self.messages = []
+        self.controller.reset()
         self.notice_label.hide()
-        self._last_progress = None
         self.progress_bar.setValue(0)
         self.snapshot_list.clear()
         self._clear_memorisation()
 
     def _on_event(self, ev: object) -> None:
-        if isinstance(ev, events.Status):
-            self._set_status(ev.text)
-        elif isinstance(ev, events.Progress):
+        if isinstance(ev, events.Progress):
             self._show_progress(ev)
         elif isinstance(ev, PreviewImage):
             self.preview.set_image(ev.qimage, f"Step {ev.step:,} · fixed seeds")
@@ -1318,26 +1285,17 @@ class TrainPanel(QWidget):
         elif isinstance(ev, events.Snapshot):
             self._add_snapshot(Path(ev.path))
         elif isinstance(ev, events.Message):
-            self._on_notice(ev.level, ev.text)
+            self._show_messages()
         self.event_received.emit(ev)
 
     def _show_progress(self, ev: events.Progress) -> None:
-        if self.state.phase is Phase.STARTING:
-            self.state.phase = Phase.TRAINING
-        self._last_progress = ev
-        total = (ev.total_kimg if ev.total_kimg is not None else self._total_kimg) or 1
-        self._total_kimg = total
+        total = self.controller.total_kimg
         self.step_box.set(f"{ev.step:,}")
         self.kimg_box.set(f"{ev.kimg:g} / {total:g}")
         self.rate_box.set(f"{ev.img_per_s:.0f}" if ev.img_per_s >= 10 else f"{ev.img_per_s:.1f}")
         self.eta_box.set(format_duration(ev.eta_s))
         self.progress_bar.setValue(int(1000 * min(ev.kimg / total, 1.0)))
         self._plot_progress(ev)
-        if self.state.phase is Phase.TRAINING:
-            self._set_status(
-                f"Training {self.run_dir.name if self.run_dir else ''} · "
-                f"{100 * ev.kimg / total:.1f} % done"
-            )
 
     def _plot_progress(self, record: events.Progress) -> None:
         x = record.kimg
@@ -1348,43 +1306,30 @@ class TrainPanel(QWidget):
         if record.aug_p is not None:
             self.aug_plot.append("p", x, record.aug_p)
 
-    def _on_notice(self, level: str, text: str) -> None:
-        if level == "warning":
-            log.warning("%s", text)
-        else:
-            log.info("%s", text)
-        self.messages.append(text)
-        self.notice_label.setText("\n".join(self.messages[-3:]))
-        self.notice_label.setToolTip("\n".join(self.messages))
+    def _show_messages(self) -> None:
+        messages = self.controller.messages
+        self.notice_label.setText("\n".join(messages[-3:]))
+        self.notice_label.setToolTip("\n".join(messages))
         self.notice_label.show()
-        self._set_status(text)
 
     def _load_history(self, info: runs.RunInfo) -> None:
         """Fill the plots, preview and snapshots from what the run wrote before."""
-        records = runs.read_stats(info.path, up_to_step=info.step)
-        for record in map(events.stats_record, records):
+        for record in self.controller.load_history(info):
             if isinstance(record, events.Progress):
                 self._plot_progress(record)
             elif isinstance(record, events.Metric) and record.swd_mean is not None:
                 self.swd_plot.append("SWD", record.kimg, record.swd_mean)
-            elif isinstance(record, events.Rollback):
-                self.messages.append(
-                    f"Earlier: rolled back to step {record.step} after NaN/inf values "
-                    f"(learning rate ×{record.lr_scale})"
-                )
-        if self.messages:
-            self.notice_label.setText("\n".join(self.messages[-3:]))
+        if self.controller.messages:
+            self.notice_label.setText("\n".join(self.controller.messages[-3:]))
             self.notice_label.show()
         preview = runs.latest_preview(info.path)
         if preview is not None:
             image = QImage(str(preview))
             step = runs.step_of(preview)
             self.preview.set_image(image, f"Step {step:,} · fixed seeds (before resuming)")
-        self._total_kimg = info.total_kimg
         self.step_box.set(f"{info.step:,}")
         self.kimg_box.set(f"{info.kimg:g} / {info.total_kimg:g}")
         self.progress_bar.setValue(int(1000 * min(info.kimg / max(info.total_kimg, 1e-9), 1)))
-        self.run_dir = info.path
         self._refresh_snapshots()
 
     # ============================================================ snapshots, memorisation
@@ -1602,26 +1547,9 @@ class TrainPanel(QWidget):
         self._after_stop.append(then)
         return False
 
-    def _hold_gc(self) -> None:
-        collector = GuiThreadCollector.instance()
-        if collector is not None and not self._gc_held:
-            collector.hold()
-            self._gc_held = True
-
-    def _release_gc(self) -> None:
-        collector = GuiThreadCollector.instance()
-        if collector is not None and self._gc_held:
-            collector.release()
-        self._gc_held = False
-
     def shutdown(self, timeout_ms: int = 60_000) -> None:
         """Stop any run and wait for its checkpoint (tests and last-resort cleanup)."""
-        worker = self.worker
-        if worker is None:
-            return
-        worker.stop()
-        worker.wait(timeout_ms)
-        self._release_gc()
+        self.controller.shutdown(timeout_ms)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -18,9 +18,9 @@ from engine import events, runs
 from engine.config import ModelConfig
 from gui.core.errors import ErrorReporter
 from gui.core.state import BrowseState
+from gui.train.jobs import PreviewImage
 from gui.train.panel import TrainPanel
 from gui.train.state import Phase
-from gui.train.worker import PreviewImage
 from gui.window.main_window import MainWindow
 
 WAIT_MS = 60_000
@@ -116,7 +116,7 @@ def test_start_progress_preview_pause_resume_stop_then_resume_in_a_fresh_panel(
 
     panel.pause()
     qtbot.waitUntil(lambda: panel.state.phase is Phase.PAUSED, timeout=WAIT_MS)
-    paused_step = panel._last_progress.step
+    paused_step = panel.controller.last_progress.step
     seen = []
     panel.event_received.connect(seen.append)
     qtbot.wait(600)
@@ -183,7 +183,7 @@ def test_a_folder_without_usable_images_shows_why_and_refuses_to_start(qtbot, ma
     reasons = {row[0]: row[1] for row in panel.skipped_model.rows}
     assert reasons["empty.png"].startswith("empty file") and "too small" in reasons["tiny.png"]
     assert not panel.start_button.isEnabled()
-    assert panel.start() is False and panel.worker is None
+    assert panel.start() is False and panel.controller.job is None
     assert "no usable images" in panel.status_label.text()
 
 
@@ -251,7 +251,7 @@ def test_out_of_memory_halves_the_batch_and_messages_are_visible(qtbot, make_pan
         assert panel.start()
     assert finished.args == ["done"]
     assert calls == [16, 8, 4]
-    text = " ".join(panel.messages)
+    text = " ".join(panel.controller.messages)
     assert "batch of 16" in text and "batch of 8" in text and "batch of 4" in text
     assert "NaN" in text
     assert panel.notice_label.isVisibleTo(panel) and "NaN" in panel.notice_label.text()
@@ -322,7 +322,7 @@ def test_closing_while_training_asks_then_saves_before_closing(
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert len(saved) == 1  # the generator was closed (checkpoint) before the window went
-    assert panel.worker is None
+    assert panel.controller.job is None
 
 
 def test_unfinished_runs_in_the_runs_folder_reveal_the_dock_at_start(qtbot, tmp_path):
