@@ -228,7 +228,7 @@ def main() -> int:
     last = panel.controller.last_progress
     if args.screenshot:
         wait_for(lambda: window.browse.result is not None or not loaded, 60)
-        panel.tabs.setCurrentWidget(panel.progress_page)
+        panel.tabs.setCurrentWidget(panel.progress)
         spin(300)
         args.screenshot.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(args.screenshot))
