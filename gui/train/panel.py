@@ -7,8 +7,8 @@ progress bar and Start / Pause / Stop is always visible.
 The run itself is the `TrainController`'s (controller.py): it owns the run's state machine and
 runs `engine.training.train` as a job of gui.core.jobs. The panel composes the pages, builds a
 `TrainConfig` from `TrainState`, reads the folder before a run, and shows what comes back;
-folder scans, device listing, the speed measurement and the memorisation check run on superqt's
-thread pool.
+folder scans, device listing, the speed measurement and the memorisation check are jobs of the
+same mechanism, on its pool.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
 from engine import events, runs
 from engine.config import DataConfig, TrainConfig
@@ -380,7 +379,7 @@ class TrainPanel(QWidget):
             (folder, key[1].to_dict()),
             {"progress": progress},
             lambda result: self._on_scanned(stamp, result),
-            lambda exc: self._on_scan_failed(stamp, exc),
+            lambda message: self._on_scan_failed(stamp, message),
         )
 
     def _on_scan_progress(self, stamp: int, done: int, total: int) -> None:
@@ -388,12 +387,12 @@ class TrainPanel(QWidget):
             self._set_status(f"Reading images… {done:,} of {total:,} files")
             self.progress_bar.setValue(int(1000 * done / max(total, 1)))
 
-    def _on_scan_failed(self, stamp: int, exc: BaseException) -> None:
+    def _on_scan_failed(self, stamp: int, message: str) -> None:
         if stamp != self._scan_stamp:
             return
         self.state.phase = Phase.UNUSABLE
         self._pending_start = None
-        self._show_unusable(plain_message(exc))
+        self._show_unusable(message)
 
     def _on_scanned(self, stamp: int, result: ScanResult) -> None:
         if stamp != self._scan_stamp:
@@ -426,7 +425,7 @@ class TrainPanel(QWidget):
         if self._devices_loaded:
             return
         self._devices_loaded = True
-        self.run_job(devices_job, (), {}, self._on_devices, lambda exc: None)
+        self.run_job(devices_job, (), {}, self._on_devices, lambda message: None)
 
     def _on_devices(self, devices: list[dict]) -> None:
         self.setup.show_devices(devices)
@@ -477,7 +476,7 @@ class TrainPanel(QWidget):
             (cfg,),
             {},
             lambda v: done(v),
-            lambda exc: done(None, plain_message(exc)),
+            lambda message: done(None, message),
         )
 
     def _show_estimate(self, *_: object) -> None:
@@ -663,7 +662,7 @@ class TrainPanel(QWidget):
         """Look for unfinished runs in the background; the banner offers the newest."""
         if not alive(self):
             return
-        self.run_job(runs.unfinished_runs, (), {}, self._on_runs, lambda exc: None)
+        self.run_job(runs.unfinished_runs, (), {}, self._on_runs, lambda message: None)
 
     def _on_runs(self, found: list[runs.RunInfo]) -> None:
         self.banner.set_runs(found)
@@ -712,28 +711,20 @@ class TrainPanel(QWidget):
         args: tuple,
         kwargs: dict,
         on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
+        on_error: Callable[[str], None],
     ) -> None:
-        """Run fn(*args, **kwargs) on the thread pool; the callbacks run on the UI thread
-        unless the panel has been deleted meanwhile."""
-
+        """Run fn(*args, **kwargs) as a job on the pool; the callbacks run on the UI thread
+        (on_error with the failure in plain words) unless the panel has been deleted meanwhile.
+        Python's garbage collector stays on the UI thread until the job ends."""
         collector = GuiThreadCollector.instance()
         if collector is not None:
             collector.hold()
+        job = self.controller.jobs.call(fn.__name__, fn, *args, describe=plain_message, **kwargs)
 
-        def done(value: Any) -> None:
+        def ended() -> None:
             if collector is not None:
                 collector.release()
-            if alive(self):
-                on_done(value)
 
-        def failed(exc: BaseException) -> None:
-            if collector is not None:
-                collector.release()
-            log.info("background job %s failed: %s", fn.__name__, exc)
-            if alive(self):
-                on_error(exc)
-
-        create_worker(
-            fn, *args, _start_thread=True, _connect={"returned": done, "errored": failed}, **kwargs
-        )
+        job.finished.connect(ended)
+        job.done.connect(lambda value: alive(self) and on_done(value))
+        job.failed.connect(lambda message, _details: alive(self) and on_error(message))

@@ -34,7 +34,6 @@ from superqt import QCollapsible
 
 from engine.presets import PRESETS
 
-from ..core.errors import plain_message
 from ..core.state import bind
 from .common import bind_combo, heading, label, repolish, set_combo_data
 from .jobs import CROP_MODES, ScanResult, model_info_job
@@ -451,7 +450,7 @@ class SetupPage(QWidget):
             (path,),
             {},
             lambda info: self._on_model_info(path, info),
-            lambda exc: self._on_model_info_failed(path, exc),
+            lambda message: self._on_model_info_failed(path, message),
         )
 
     def base_path(self) -> str | None:
@@ -473,9 +472,9 @@ class SetupPage(QWidget):
         kind = "RGBA" if info["channels"] == 4 else "RGB"
         self.base_label.setText(f"{Path(path).name} · {res} px {kind}")
 
-    def _on_model_info_failed(self, path: str, exc: BaseException) -> None:
+    def _on_model_info_failed(self, path: str, message: str) -> None:
         if path == self.base_path():
-            self.base_label.setText(f"Cannot use {Path(path).name}: {plain_message(exc)}")
+            self.base_label.setText(f"Cannot use {Path(path).name}: {message}")
 
     def show_devices(self, devices: list[dict]) -> None:
         current = self.state.device

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from engine import events, runs
 from engine.config import TrainConfig
 
-from ..core.errors import plain_message
 from .common import heading, label, repolish
 from .controller import TrainController
 from .jobs import MemorisationResult, memorisation_job
@@ -194,9 +193,9 @@ class SnapshotsPage(QWidget):
                 item.widget().deleteLater()
         self.memo_verdict.hide()
 
-    def _on_memorisation_failed(self, exc: BaseException) -> None:
+    def _on_memorisation_failed(self, message: str) -> None:
         self.memo_button.setEnabled(True)
-        self.memo_verdict.setText(f"The check failed: {plain_message(exc)}")
+        self.memo_verdict.setText(f"The check failed: {message}")
 
     def _on_memorisation(self, result: MemorisationResult) -> None:
         self._clear_memorisation()
