@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from engine import events, runs
 from engine.config import DataConfig, TrainConfig
-from engine.paths import default_model_path, resources_dir
+from engine.paths import default_model_path
 
 from ..core.errors import ErrorReporter, plain_message
 from ..core.jobs import JobRunner, alive
@@ -58,85 +58,6 @@ from .state import (
 log = logging.getLogger("ganvas")
 
 ESTIMATE_DELAY_MS = 700
-
-PANEL_QSS = """
-QWidget#trainPanel QLabel[role="heading"] {
-    color: #aab2bc; font-weight: 600; margin-top: 10px;
-}
-QWidget#trainPanel QLabel[role="muted"] { color: #8b939d; }
-QWidget#trainPanel QLabel[role="value"] { color: #e6e8eb; font-size: 15px; font-weight: 600; }
-QWidget#trainPanel QLabel[role="warning"] {
-    color: #f0cf8a; background: #2a2619; border: 1px solid #4a4026;
-    border-radius: 6px; padding: 6px 9px;
-}
-QWidget#trainPanel QLabel[role="error"] {
-    color: #f3b3ad; background: #2c1d1d; border: 1px solid #553232;
-    border-radius: 6px; padding: 6px 9px;
-}
-QWidget#trainPanel QFrame#resumeBanner {
-    background: #1d2735; border: 1px solid #2f4660; border-radius: 6px;
-}
-QWidget#trainPanel QFrame#statBox {
-    background: #15171b; border: 1px solid #23272e; border-radius: 6px;
-}
-QWidget#trainPanel QPushButton#startButton {
-    background: #2d5b98; border-color: #5b9cf5; color: #ffffff;
-}
-QWidget#trainPanel QPushButton#startButton:hover { background: #3568ad; }
-QWidget#trainPanel QPushButton#startButton:disabled {
-    color: #6b727c; background: #1f2227; border-color: #2a2e35;
-}
-QWidget#trainPanel QTabBar { qproperty-drawBase: 0; }
-QWidget#trainPanel QPushButton#smallButton { min-width: 0px; padding: 4px 10px; }
-QWidget#trainPanel QPushButton:checked {
-    background: #2d4462; border-color: #5b9cf5; color: #ffffff;
-}
-QWidget#trainPanel QPushButton:disabled {
-    color: #5f6670; background: #1f2227; border-color: #2a2e35;
-}
-QWidget#trainPanel QProgressBar {
-    background: #15171b; border: 1px solid #262a31; border-radius: 4px;
-    max-height: 8px; min-height: 8px;
-}
-QWidget#trainPanel QProgressBar::chunk { background: #4a7fc9; border-radius: 3px; }
-QWidget#trainPanel QTabWidget::pane { border: none; border-top: 1px solid #262a31; }
-QWidget#trainPanel QTabBar::tab {
-    background: transparent; color: #8b939d; padding: 6px 14px;
-    border: none; border-bottom: 2px solid transparent;
-}
-QWidget#trainPanel QTabBar::tab:selected { color: #e6e8eb; border-bottom-color: #5b9cf5; }
-QWidget#trainPanel QTableView, QWidget#trainPanel QListWidget {
-    background: #15171b; border: 1px solid #262a31; border-radius: 5px;
-    gridline-color: #23272e;
-}
-QWidget#trainPanel QHeaderView::section {
-    background: #1f2227; color: #9aa3ad; border: none; padding: 3px 6px;
-}
-QWidget#trainPanel QScrollArea { border: none; background: transparent; }
-QWidget#trainPanel QDoubleSpinBox { padding-right: 22px; }
-QWidget#trainPanel QDoubleSpinBox::up-button, QWidget#trainPanel QDoubleSpinBox::down-button {
-    subcontrol-origin: border; width: 20px; background: #23272e;
-    border-left: 1px solid #323842;
-}
-QWidget#trainPanel QDoubleSpinBox::up-button {
-    subcontrol-position: top right; border-top-right-radius: 5px;
-}
-QWidget#trainPanel QDoubleSpinBox::down-button {
-    subcontrol-position: bottom right; border-bottom-right-radius: 5px;
-    border-top: 1px solid #323842;
-}
-QWidget#trainPanel QDoubleSpinBox::up-button:hover,
-QWidget#trainPanel QDoubleSpinBox::down-button:hover { background: #2e343d; }
-QWidget#trainPanel QDoubleSpinBox::up-arrow {
-    image: url(@styles/arrow-up.svg); width: 10px; height: 6px;
-}
-QWidget#trainPanel QDoubleSpinBox::down-arrow {
-    image: url(@styles/arrow-down.svg); width: 10px; height: 6px;
-}
-QWidget#trainPanel QWidget#setupPage, QWidget#trainPanel QWidget#resultsPage {
-    background: transparent;
-}
-"""
 
 
 class _ScanProgress(QObject):
@@ -167,9 +88,7 @@ class TrainPanel(QWidget):
         jobs: JobRunner | None = None,
     ):
         super().__init__(parent)
-        self.setObjectName("trainPanel")
-        styles = (resources_dir() / "styles").resolve().as_posix()
-        self.setStyleSheet(PANEL_QSS.replace("@styles/", styles + "/"))
+        self.setObjectName("trainPanel")  # its look: the trainPanel rules in ganvas.qss
         self.reporter = reporter or ErrorReporter(self)
         self.state = TrainState(self)
         self.default_model = default_model if default_model is not None else default_model_path()
