@@ -39,8 +39,7 @@ from .losses import (
 from .modelfile import ModelFileError, load_model, save_model
 from .networks import Discriminator, EqualConv2d, Fade, Generator, grown_state
 from .render import render_seeds, tile
-
-CHECKPOINT = Path("checkpoints") / "latest.pt"
+from .runs import CHECKPOINT
 
 
 class TrainingError(RuntimeError):

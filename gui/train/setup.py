@@ -34,6 +34,7 @@ from superqt import QCollapsible
 
 from engine.presets import PRESETS
 
+from ..core.models import MODEL_FILTER
 from ..core.state import bind
 from .common import bind_combo, heading, label, repolish, set_combo_data
 from .jobs import CROP_MODES, ScanResult, model_info_job
@@ -49,7 +50,6 @@ from .state import (
 )
 from .widgets import SkippedFilesModel, ThumbnailStrip
 
-MODEL_FILTER = "Ganvas models (*.safetensors);;All files (*)"
 CROP_LABELS = {"center": "Centre-crop", "pad": "Pad", "stretch": "Stretch"}
 CROP_TIPS = {
     "center": "Cut the largest centred square out of each image (loses the edges of oblong images)",
