@@ -3,26 +3,16 @@
 import multiprocessing
 import sys
 
-CLI_COMMANDS = {
-    "train",
-    "generate",
-    "info",
-    "restore",
-    "upscale",
-    "interpolate",
-    "export-onnx",
-    "project",
-    "metrics",
-}
-
 
 def main() -> int:
+    from engine.cli import COMMANDS  # the one list of command names; imports nothing heavy
+
     argv = sys.argv[1:]
     if argv and argv[0] in ("-h", "--help"):
         print("usage: ganvas [--model PATH] [--screenshot OUT.png]   (opens the app)")
-        print(f"       ganvas {{{','.join(sorted(CLI_COMMANDS))}}} …   (headless; -h for details)")
+        print(f"       ganvas {{{','.join(sorted(COMMANDS))}}} …   (headless; -h for details)")
         return 0
-    if argv and argv[0] in CLI_COMMANDS:
+    if argv and argv[0] in COMMANDS:
         from engine.cli import main as cli_main
 
         return cli_main(argv)

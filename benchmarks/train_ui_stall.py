@@ -212,10 +212,10 @@ def main() -> int:
                 panel.open_snapshot(ev.path)  # as "Open in browser" does
 
         panel.event_received.connect(open_first_snapshot)
-    from gui.train.worker import TrainWorker
+    from gui.train.controller import TrainController
 
     if args.nice is not None:
-        TrainWorker.nice = args.nice
+        TrainController.nice = args.nice
     panel.start()
     if not wait_for(lambda: any(k == "progress" for _, k in events), 300):
         print("training did not start", file=sys.stderr)
@@ -225,10 +225,10 @@ def main() -> int:
     spin(args.seconds * 1000)
     training = summary(meter.stop())
     worst_at = t_measure + meter.worst_at
-    last = panel._last_progress
+    last = panel.controller.last_progress
     if args.screenshot:
         wait_for(lambda: window.browse.result is not None or not loaded, 60)
-        panel.tabs.setCurrentWidget(panel.progress_page)
+        panel.tabs.setCurrentWidget(panel.progress)
         spin(300)
         args.screenshot.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(args.screenshot))
@@ -237,7 +237,7 @@ def main() -> int:
     meter.start()
     stop_t = time.perf_counter()
     panel.stop()
-    wait_for(lambda: panel.worker is None, 120)
+    wait_for(lambda: panel.controller.job is None, 120)
     stop_s = time.perf_counter() - stop_t
     stopping = summary(meter.stop())
     window.close()
@@ -267,10 +267,10 @@ def main() -> int:
     verdict = "meets" if training["max"] <= GOAL_MS else "misses"
     notes = (
         f"{args.seconds:g} s of training at {args.resolution} px, batch {args.batch}"
-        f", training thread nice +{TrainWorker.nice}"
+        f", training thread nice +{TrainController.nice}"
         f"{' (small network)' if args.small else ''}, "
-        f"{os.cpu_count()} cores, {last.get('img_per_s', 0):g} img/s at the end "
-        f"(step {last.get('step')}); events while measured: "
+        f"{os.cpu_count()} cores, {last.img_per_s if last else 0:g} img/s at the end "
+        f"(step {last.step if last else None}); events while measured: "
         + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
         + f". Worst gap at {worst_at:.1f} s, near events: {', '.join(near) or 'none'}. "
         f"Stop took {stop_s:.2f} s. Goal ≤ {GOAL_MS:g} ms: {verdict} it."

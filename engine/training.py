@@ -42,8 +42,8 @@ from .losses import (
 from .modelfile import ModelFileError, load_model, save_model
 from .networks import Discriminator, EqualConv2d, Fade, Generator, grown_state
 from .render import render_seeds, tile
+from .runs import CHECKPOINT
 
-CHECKPOINT = Path("checkpoints") / "latest.pt"
 # Divergence without NaN: a healthy GAN's losses and mean logits stay well under 100 (wgan-gp's
 # too), while a run with lr 0.2 reached 1e11-1e17 and saturated every image. Beyond DIVERGED, or
 # GROWTH times the median of the last WINDOW steps, training rolls back like on NaN.

@@ -27,22 +27,13 @@ from engine.breeding import latent_id
 from engine.directions import NamedDirection, load_named_directions, save_named_directions
 from engine.files import write_text_atomic
 from engine.latent import Latent
+from engine.runs import data_dir  # per-user data: $GANVAS_DATA_DIR or the platform's
 
 log = logging.getLogger("ganvas")
 
 LIBRARY_VERSION = 1
 MAX_RATING = 5
 LINEAGE_DEPTH = 8
-
-
-def data_dir() -> Path:
-    """Where per-model user data lives: $GANVAS_DATA_DIR, else the platform's data folder."""
-    override = os.environ.get("GANVAS_DATA_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("Ganvas", appauthor=False))
 
 
 Report = Callable[[str, str], None]  # plain message, details (a `failed` signal's emit)

@@ -1,6 +1,6 @@
 """Thumbs-up / thumbs-down labels of the open model's images, kept per model.
 
-`<data dir>/models/<sha256>/preferences.json` (gui.core.library.data_dir), written atomically.
+`<data dir>/models/<sha256>/preferences.json` (engine.runs.data_dir), written atomically.
 The Likes feature rates and fits; export reads the liked images from here.
 """
 
@@ -15,8 +15,9 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.breeding import latent_id
 from engine.latent import Latent
+from engine.runs import data_dir
 
-from .library import data_dir, load_model_json, save_model_json
+from .library import load_model_json, save_model_json
 
 PREFERENCES_VERSION = 1
 LIKE, DISLIKE = 1, -1

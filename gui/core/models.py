@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
     from .state import ModelInfo
 
+MODEL_FILTER = "Ganvas models (*.safetensors);;All files (*)"  # file dialogs for model files
+
 
 @dataclass(frozen=True)
 class ModelRef:

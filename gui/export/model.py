@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
 
 from ..core.errors import ErrorReporter
 from ..core.jobs import JobRunner
-from ..core.models import ModelRef
+from ..core.models import MODEL_FILTER, ModelRef
 from .dialogs import ExportDialog, PathField, _stem, default_folder
 from .jobs import ModelExport, onnx_job, save_model_job
 
@@ -45,9 +45,7 @@ class SaveModelDialog(ExportDialog):
         self.with_d.setToolTip(
             "About doubles the file size; without it the model can still make images"
         )
-        self.path = PathField(
-            "Save model as", name_filter="Ganvas models (*.safetensors);;All files (*)"
-        )
+        self.path = PathField("Save model as", name_filter=MODEL_FILTER)
         start = folder or Path(model.path).parent or default_folder()
         self.path.set_text(str(start / f"{_stem(model.name)}-copy.safetensors"))
         self.form.addRow("Name", self.name)

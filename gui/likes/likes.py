@@ -2,7 +2,7 @@
 a grid of samples pushed along it ("More like this").
 
 Labels are kept per model (by SHA-256) next to the favourites, in
-`<data dir>/models/<sha256>/preferences.json` (gui.core.library.data_dir; `$GANVAS_DATA_DIR`
+`<data dir>/models/<sha256>/preferences.json` (engine.runs.data_dir; `$GANVAS_DATA_DIR`
 overrides it), written atomically. Once there are `MIN_EACH` of each, the direction is fitted
 on a worker (engine.preference.fit_preference on each image's mean w) with its
 cross-validated accuracy. "More like this" sets the grid's edits (BrowseState.grid_edits) to

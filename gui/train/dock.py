@@ -25,7 +25,7 @@ class Training:
 
     def __init__(self, studio: Studio, host: Host):
         self.host = host
-        self.panel = panel = TrainPanel(reporter=studio.reporter)
+        self.panel = panel = TrainPanel(reporter=studio.reporter, jobs=studio.jobs)
         panel.setMinimumWidth(430)
         self.dock = dock = host.add_dock(
             "train", "Train", panel, area=Qt.DockWidgetArea.RightDockWidgetArea

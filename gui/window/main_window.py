@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QToo
 from ..browse.browser import install_browser
 from ..browse.panel import BrowsePanel
 from ..core.errors import ErrorReporter
+from ..core.models import MODEL_FILTER
 from ..core.renderer import Renderer, RenderRequest, RenderResult
 from ..core.state import BrowseState, ModelInfo, ModelStatus
 from ..core.studio import Studio
@@ -30,7 +31,6 @@ from .window_memory import remember_window
 log = logging.getLogger("ganvas")
 
 MODEL_SUFFIX = ".safetensors"
-MODEL_FILTER = "Ganvas models (*.safetensors);;All files (*)"
 LOADING_TEXT = "Loading model…"
 NO_MODEL_TEXT = (
     "No model loaded. Open one with File → Open model…, or drop a .safetensors file here."

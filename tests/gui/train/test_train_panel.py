@@ -18,9 +18,9 @@ from engine import events, runs
 from engine.config import ModelConfig
 from gui.core.errors import ErrorReporter
 from gui.core.state import BrowseState
+from gui.train.jobs import PreviewImage
 from gui.train.panel import TrainPanel
 from gui.train.state import Phase
-from gui.train.worker import PreviewImage
 from gui.window.main_window import MainWindow
 
 WAIT_MS = 60_000
@@ -98,25 +98,25 @@ def test_start_progress_preview_pause_resume_stop_then_resume_in_a_fresh_panel(
     result = scan(qtbot, panel, blob_folder)
     assert panel.state.phase is Phase.READY
     assert result.report.accepted == 24 and len(result.thumbnails) == 24
-    assert "24 images ready" in panel.report_label.text()
-    assert panel.warning_label.isVisibleTo(panel)  # 24 < 100: memorisation risk
-    assert "memorise" in panel.warning_label.text()
-    assert not panel.skipped_table.isVisibleTo(panel)
-    assert all(len(panel.crop_strips[m].images) == 4 for m in ("center", "pad", "stretch"))
+    assert "24 images ready" in panel.setup.report_label.text()
+    assert panel.setup.warning_label.isVisibleTo(panel)  # 24 < 100: memorisation risk
+    assert "memorise" in panel.setup.warning_label.text()
+    assert not panel.setup.skipped_table.isVisibleTo(panel)
+    assert all(len(panel.setup.crop_strips[m].images) == 4 for m in ("center", "pad", "stretch"))
     out = Path(panel.state.output_dir)
     assert out.parent == runs.runs_dir() and out.name.startswith("images-")
 
     assert panel.start()
     first = wait_event(qtbot, panel, events.Progress)
     assert first.step == 5 and first.total_kimg == pytest.approx(0.2)
-    assert panel.progress_bar.value() > 0 and panel.step_box.value.text() != "–"
+    assert panel.progress_bar.value() > 0 and panel.progress.step_box.value.text() != "–"
     preview = wait_event(qtbot, panel, PreviewImage, lambda ev: ev.step > 0)
-    assert not preview.qimage.isNull() and panel.preview.image is not None
-    assert panel.loss_plot.point_count() >= 2
+    assert not preview.qimage.isNull() and panel.progress.preview.image is not None
+    assert panel.progress.loss_plot.point_count() >= 2
 
     panel.pause()
     qtbot.waitUntil(lambda: panel.state.phase is Phase.PAUSED, timeout=WAIT_MS)
-    paused_step = panel._last_progress.step
+    paused_step = panel.controller.last_progress.step
     seen = []
     panel.event_received.connect(seen.append)
     qtbot.wait(600)
@@ -139,11 +139,11 @@ def test_start_progress_preview_pause_resume_stop_then_resume_in_a_fresh_panel(
     with qtbot.waitSignal(fresh.runs_refreshed, timeout=WAIT_MS) as found:
         pass
     assert [r.path for r in found.args[0]] == [out]
-    assert fresh.banner.isVisibleTo(fresh) and out.name in fresh.banner_label.text()
+    assert fresh.banner.isVisibleTo(fresh) and out.name in fresh.banner.banner_label.text()
     fresh.resume_run(found.args[0][0])
-    history = fresh.loss_plot.point_count()
+    history = fresh.progress.loss_plot.point_count()
     assert history >= 2 * (info.step // 5)  # G and D from stats.jsonl
-    assert fresh.preview.image is not None  # the last preview PNG, until a new one comes
+    assert fresh.progress.preview.image is not None  # the last preview PNG, until a new one comes
     ev = wait_event(qtbot, fresh, events.Progress)
     assert ev.step == (info.step // 5 + 1) * 5  # continues where the checkpoint left off
     with qtbot.waitSignal(fresh.run_finished, timeout=WAIT_MS) as finished:
@@ -151,13 +151,15 @@ def test_start_progress_preview_pause_resume_stop_then_resume_in_a_fresh_panel(
     assert finished.args == ["done"]
     assert runs.read_run(out).finished
     assert fresh.progress_bar.value() == 1000
-    xs = fresh.loss_plot.series["G"].xs
+    xs = fresh.progress.loss_plot.series["G"].xs
     assert xs == sorted(xs)  # one continuous curve, no jump back
 
     snaps = fresh.snapshot_paths()
     assert snaps and all(Path(p).is_file() for p in snaps)
     with qtbot.waitSignal(fresh.open_model_requested) as opened:
-        fresh.snapshot_list.itemWidget(fresh.snapshot_list.item(0)).button.click()
+        fresh.snapshots.snapshot_list.itemWidget(
+            fresh.snapshots.snapshot_list.item(0)
+        ).button.click()
     assert opened.args == [snaps[0]]
 
     with qtbot.waitSignal(fresh.memorisation_finished, timeout=WAIT_MS) as memo:
@@ -165,7 +167,7 @@ def test_start_progress_preview_pause_resume_stop_then_resume_in_a_fresh_panel(
     result = memo.args[0]
     assert len(result.generated) == 4 and all(len(row) == 3 for row in result.neighbours)
     assert all(0 <= n.distance < 1 for row in result.neighbours for n in row)
-    assert not fresh.memo_verdict.isHidden() and fresh.memo_verdict.text()
+    assert not fresh.snapshots.memo_verdict.isHidden() and fresh.snapshots.memo_verdict.text()
 
 
 def test_a_folder_without_usable_images_shows_why_and_refuses_to_start(qtbot, make_panel, tmp_path):
@@ -178,12 +180,13 @@ def test_a_folder_without_usable_images_shows_why_and_refuses_to_start(qtbot, ma
     result = scan(qtbot, panel, folder)
     assert result.dataset is None and "no usable images" in result.error
     assert panel.state.phase is Phase.UNUSABLE
-    assert "no usable images" in panel.report_label.text()
-    assert panel.skipped_model.rowCount() == 3 and panel.skipped_table.isVisibleTo(panel)
-    reasons = {row[0]: row[1] for row in panel.skipped_model.rows}
+    assert "no usable images" in panel.setup.report_label.text()
+    assert panel.setup.skipped_model.rowCount() == 3
+    assert panel.setup.skipped_table.isVisibleTo(panel)
+    reasons = {row[0]: row[1] for row in panel.setup.skipped_model.rows}
     assert reasons["empty.png"].startswith("empty file") and "too small" in reasons["tiny.png"]
     assert not panel.start_button.isEnabled()
-    assert panel.start() is False and panel.worker is None
+    assert panel.start() is False and panel.controller.job is None
     assert "no usable images" in panel.status_label.text()
 
 
@@ -197,12 +200,12 @@ def test_mixed_shapes_warn_and_preview_each_crop_mode(qtbot, make_panel, tmp_pat
     panel = make_panel()
     result = scan(qtbot, panel, folder)
     assert result.report.aspect_warning
-    assert "mixed shapes" in panel.warning_label.text()
-    previews = {m: panel.crop_strips[m].images for m in ("center", "pad", "stretch")}
+    assert "mixed shapes" in panel.setup.warning_label.text()
+    previews = {m: panel.setup.crop_strips[m].images for m in ("center", "pad", "stretch")}
     assert all(len(images) == 4 for images in previews.values())
     assert all(img.width() == 64 for images in previews.values() for img in images)
-    panel.crop_buttons["pad"].click()
-    assert panel.state.crop == "pad" and panel.crop_strips["pad"].highlight
+    panel.setup.crop_buttons["pad"].click()
+    assert panel.state.crop == "pad" and panel.setup.crop_strips["pad"].highlight
 
 
 def fake_training(calls: list, fail_batches=(8,), forever=False, saved: list | None = None):
@@ -251,10 +254,11 @@ def test_out_of_memory_halves_the_batch_and_messages_are_visible(qtbot, make_pan
         assert panel.start()
     assert finished.args == ["done"]
     assert calls == [16, 8, 4]
-    text = " ".join(panel.messages)
+    text = " ".join(panel.controller.messages)
     assert "batch of 16" in text and "batch of 8" in text and "batch of 4" in text
     assert "NaN" in text
-    assert panel.notice_label.isVisibleTo(panel) and "NaN" in panel.notice_label.text()
+    notice = panel.progress.notice_label
+    assert notice.isVisibleTo(panel) and "NaN" in notice.text()
 
 
 def test_out_of_memory_at_batch_one_fails_in_plain_words(qtbot, make_panel, blob_folder):
@@ -322,7 +326,7 @@ def test_closing_while_training_asks_then_saves_before_closing(
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert len(saved) == 1  # the generator was closed (checkpoint) before the window went
-    assert panel.worker is None
+    assert panel.controller.job is None
 
 
 def test_unfinished_runs_in_the_runs_folder_reveal_the_dock_at_start(qtbot, tmp_path):
@@ -338,9 +342,10 @@ def test_unfinished_runs_in_the_runs_folder_reveal_the_dock_at_start(qtbot, tmp_
     w.show()
     qtbot.waitUntil(lambda: w.train.dock.isVisible(), timeout=WAIT_MS)
     panel = w.train_panel
-    assert panel.banner.isVisibleTo(panel) and "cats-20250101-1200" in panel.banner_label.text()
-    assert "0.04 of 1 kimg" in panel.banner_label.text()
-    panel.dismiss_button.click()
+    assert panel.banner.isVisibleTo(panel)
+    assert "cats-20250101-1200" in panel.banner.banner_label.text()
+    assert "0.04 of 1 kimg" in panel.banner.banner_label.text()
+    panel.banner.dismiss_button.click()
     assert not panel.banner.isVisibleTo(panel)
     w.close()
 
@@ -350,12 +355,12 @@ def test_fine_tune_settings_apply_only_when_starting_from_a_model(make_panel, ti
 
     panel = make_panel(default_model=tiny_model_file)
     panel.state.start_from = START_DEFAULT
-    assert panel.variety_spin.isEnabled() and panel.freeze_spin.isEnabled()
-    panel.variety_spin.setValue(500)
+    assert panel.setup.variety_spin.isEnabled() and panel.setup.freeze_spin.isEnabled()
+    panel.setup.variety_spin.setValue(500)
     cfg = build_config(panel.state, tiny_model_file)
     assert cfg.base_model == str(tiny_model_file) and cfg.keep_variety == 500
 
     panel.state.start_from = START_SCRATCH
-    assert not panel.variety_spin.isEnabled()
+    assert not panel.setup.variety_spin.isEnabled()
     cfg = build_config(panel.state, tiny_model_file)
     assert cfg.base_model is None and cfg.keep_variety == 0

@@ -1,37 +1,33 @@
-"""Background work for the Train panel: the training thread and a few one-shot jobs.
+"""Background work for the Train panel, run by gui.core.jobs: the training run and a few
+one-shot jobs.
 
-`TrainWorker` drives `engine.training.train` on its own QThread, at a slightly lower OS
-priority than the window. Pause and stop take effect
-between yields; stopping closes the generator on the worker thread, which saves a checkpoint
-before the thread ends. (superqt's GeneratorWorker breaks out of its loop on abort without
-closing the generator, so the checkpoint-on-close would run whenever the garbage collector got
-to it, possibly on the UI thread; hence this small worker of our own.)
+`training_job` drives `engine.training.train` as a generator job on a thread of its own, at a
+slightly lower OS priority than the window; pause and stop take effect between yields, and
+stopping closes the generator on that thread, which saves a checkpoint before the job ends.
 
 The one-shot jobs (`scan_job`, `devices_job`, `estimate_job`, `model_info_job`,
-`memorisation_job`) are plain functions run with superqt's `create_worker` on the thread pool.
-Each imports torch and the engine lazily and converts pixels to QImage before returning, so the
-UI thread only paints.
+`memorisation_job`) are plain functions run with `JobRunner.call` on the thread pool. Each
+imports torch and the engine lazily and converts pixels to QImage before returning, so the UI
+thread only paints.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-import os
-import threading
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QImage
 
 from engine import events  # plain dataclasses, no torch
 
 from ..core.errors import plain_message
 from ..core.images import array_to_qimage
+from ..core.jobs import alive
 
 if TYPE_CHECKING:
     from engine.config import TrainConfig
@@ -45,14 +41,10 @@ CROP_SAMPLES = 4  # images shown in each crop-mode preview
 CROP_PREVIEW_PX = 64
 
 
-def _details(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-
-
 _PLAIN_ERRORS = {"TrainingError", "DatasetError", "CheckpointError", "ModelFileError"}
 
 
-def _plain(exc: BaseException) -> str:
+def training_message(exc: BaseException) -> str:
     """The engine's own errors already speak plainly; others get their type name as a hint."""
     if type(exc).__name__ in _PLAIN_ERRORS and str(exc).strip():
         return str(exc).strip()
@@ -97,7 +89,7 @@ class GuiThreadCollector(QObject):
         app = QCoreApplication.instance()
         if app is None:
             return None
-        if cls._instance is None or not _alive(cls._instance):
+        if cls._instance is None or not alive(cls._instance):
             cls._instance = cls(app)
         return cls._instance
 
@@ -131,12 +123,6 @@ class GuiThreadCollector(QObject):
             gc.collect(gen)
 
 
-def _alive(obj: QObject) -> bool:
-    import shiboken6
-
-    return shiboken6.isValid(obj)
-
-
 @dataclass(frozen=True)
 class PreviewImage:
     """An engine.events.Preview with its pixels already a QImage."""
@@ -145,129 +131,65 @@ class PreviewImage:
     qimage: QImage
 
 
-class TrainWorker(QThread):
-    """Runs one training run; emits every engine event and one outcome at the end.
+# The training thread runs at a lower OS priority, so that on a busy machine the window keeps its
+# share of the CPU (benchmarks/train_ui_stall.py): niceness +5 on Linux, where Qt's thread
+# priorities have no effect; QThread.LowPriority elsewhere (gui.core.jobs).
+TRAIN_NICE = 5
 
-    `outcome(kind, message, details)`: kind is "done", "stopped" or "failed".
-    """
 
-    event = Signal(object)  # an engine.events event; a preview comes as PreviewImage
-    notice = Signal(str, str)  # level, text: decisions the worker made (batch halved)
-    paused_changed = Signal(bool)  # True once actually paused (at a yield), False on resume
-    outcome = Signal(str, str, str)
+def training_job(
+    cfg: TrainConfig,
+    dataset: Dataset | None = None,
+    train_fn: Callable[..., Iterator[dict]] | None = None,
+) -> Iterator[object]:
+    """One training run as a job: yields typed engine events (a preview as PreviewImage,
+    converted here, off the UI thread) and returns "done". Closing it (a cancelled job) closes
+    train() on the job's thread, which saves checkpoints/latest.pt. When the device runs out of
+    memory it continues from the last checkpoint with half the batch."""
+    from engine.training import TrainingError
 
-    def __init__(
-        self,
-        cfg: TrainConfig,
-        dataset: Dataset | None = None,
-        train_fn: Callable[..., Iterator[dict]] | None = None,
-        parent: QObject | None = None,
-    ):
-        super().__init__(parent)
-        self.cfg = cfg
-        self._dataset = dataset
-        self._train_fn = train_fn
-        self._running = threading.Event()
-        self._running.set()
-        self._stop = threading.Event()
-        self.result: tuple[str, str, str] | None = None
-
-    # --- control, from the UI thread ---------------------------------------------------------
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # wake a paused worker so it can close the generator
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    # --- the thread ---------------------------------------------------------------------------
-
-    # The training thread runs at a lower OS priority, so that on a busy machine the window keeps
-    # its share of the CPU (benchmarks/train_ui_stall.py): niceness +5 on Linux, where Qt's thread
-    # priorities have no effect; QThread.LowPriority elsewhere (see TrainPanel._launch).
-    nice = 5
-
-    def run(self) -> None:
-        if self.nice and hasattr(os, "setpriority"):
-            try:
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
-            except OSError:
-                log.info("could not lower the training thread's priority")
+    train = train_fn
+    if train is None:
+        from engine.training import train
+    oom = _oom_types()
+    while True:
+        gen = train(cfg, dataset)
         try:
-            self.result = self._run()
-        except BaseException as exc:  # noqa: BLE001 - every failure becomes a visible outcome
-            self.result = ("failed", _plain(exc), _details(exc))
-        self.outcome.emit(*self.result)
-
-    def _run(self) -> tuple[str, str, str]:
-        from engine.training import TrainingError
-
-        train = self._train_fn
-        if train is None:
-            from engine.training import train
-        oom = _oom_types()
-        while True:
-            gen = train(self.cfg, self._dataset)
-            try:
-                stopped = self._drive(gen)
-            except oom:
-                pass  # handled below, outside the except block, so the trainer can be freed
-            else:
-                if stopped:
-                    return ("stopped", "", "")
-                return ("done", "", "")
-            gen = None
-            self._release_memory()
-            batch = self.cfg.batch
-            if batch <= 1:
-                raise TrainingError(
-                    "the device ran out of memory even with a batch of 1; choose a smaller "
-                    "resolution, a smaller network or another device"
-                )
-            self.cfg = replace(self.cfg, batch=batch // 2)
-            self.notice.emit(
-                "warning",
-                f"The device ran out of memory with a batch of {batch}; continuing from the last "
-                f"checkpoint with a batch of {batch // 2}.",
+            for raw in gen:
+                ev = events.parse(raw)
+                if isinstance(ev, events.Preview):
+                    ev = PreviewImage(ev.step, array_to_qimage(ev.image))
+                yield ev
+            return "done"
+        except oom:
+            pass  # handled below, outside the except block, so the trainer can be freed
+        finally:
+            gen.close()  # GeneratorExit inside train(): saves checkpoints/latest.pt
+        gen = None
+        _release_memory()
+        batch = cfg.batch
+        if batch <= 1:
+            raise TrainingError(
+                "the device ran out of memory even with a batch of 1; choose a smaller "
+                "resolution, a smaller network or another device"
             )
-            if self._stop.is_set():
-                return ("stopped", "", "")
+        cfg = replace(cfg, batch=batch // 2)
+        yield events.Message(
+            f"The device ran out of memory with a batch of {batch}; continuing from the last "
+            f"checkpoint with a batch of {batch // 2}.",
+            "warning",
+        )
 
-    def _drive(self, gen: Iterator[dict]) -> bool:
-        """Forward events until the generator ends (False) or a stop closes it (True)."""
-        for raw in gen:
-            ev = events.parse(raw)
-            if isinstance(ev, events.Preview):  # converted here, off the UI thread
-                ev = PreviewImage(ev.step, array_to_qimage(ev.image))
-            self.event.emit(ev)
-            if not self._running.is_set() and not self._stop.is_set():
-                self.paused_changed.emit(True)
-                self._running.wait()
-                if not self._stop.is_set():
-                    self.paused_changed.emit(False)
-            if self._stop.is_set():
-                gen.close()  # GeneratorExit inside train(): saves checkpoints/latest.pt
-                return True
-        return False
 
-    @staticmethod
-    def _release_memory() -> None:
-        gc.collect()
-        try:
-            import torch
+def _release_memory() -> None:
+    gc.collect()
+    try:
+        import torch
 
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-        except Exception:  # noqa: BLE001 - freeing memory is best effort
-            log.exception("could not release device memory")
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except Exception:  # noqa: BLE001 - freeing memory is best effort
+        log.exception("could not release device memory")
 
 
 # --- one-shot jobs (run on the thread pool) -----------------------------------------------------
