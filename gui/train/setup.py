@@ -420,10 +420,29 @@ class SetupPage(QWidget):
             strip.setToolTip(CROP_TIPS[mode] + "\n" + ", ".join(result.crop_names))
         self.crop_section.show()
 
+    def _offer_resolutions(self, base: int | None) -> None:
+        """From scratch: every size. Fine-tuning: the model's own size, or twice it (the model
+        grows: new layers are added and faded in, everything it learned is kept)."""
+        model = self.resolution_combo.model()
+        for i in range(self.resolution_combo.count()):
+            r = self.resolution_combo.itemData(i)
+            text = f"{r} × {r} px"
+            if base is not None and r == base:
+                text += " (the model's size)"
+            elif base is not None and r == 2 * base:
+                text += " (grow the model)"
+            model.item(i).setText(text)
+            model.item(i).setEnabled(base is None or r in (base, 2 * base))
+        self.resolution_combo.setToolTip(
+            "Size of the images the model makes"
+            if base is None
+            else "Keep the model's size, or grow it to twice that: new layers are added and "
+            "faded in while it trains, and everything it learned is kept (slower per image)"
+        )
+
     def on_start_from(self, value: str) -> None:
         self.base_resolution = None
-        self.resolution_combo.setEnabled(True)
-        self.resolution_combo.setToolTip("Size of the images the model makes")
+        self._offer_resolutions(None)
         if value == START_FILE and not self.state.base_file:
             path, _ = QFileDialog.getOpenFileName(self, "Model to fine-tune", "", MODEL_FILTER)
             if not path:
@@ -465,10 +484,9 @@ class SetupPage(QWidget):
             return
         res = info["resolution"]
         self.base_resolution = res
-        if res in RESOLUTIONS:
+        if res in RESOLUTIONS and self.state.resolution not in (res, 2 * res):
             self.state.resolution = res
-        self.resolution_combo.setEnabled(False)
-        self.resolution_combo.setToolTip("Fixed by the model you fine-tune")
+        self._offer_resolutions(res)
         kind = "RGBA" if info["channels"] == 4 else "RGB"
         self.base_label.setText(f"{Path(path).name} · {res} px {kind}")
 

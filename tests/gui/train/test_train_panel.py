@@ -364,3 +364,22 @@ def test_fine_tune_settings_apply_only_when_starting_from_a_model(make_panel, ti
     assert not panel.setup.variety_spin.isEnabled()
     cfg = build_config(panel.state, tiny_model_file)
     assert cfg.base_model is None and cfg.keep_variety == 0
+
+
+def test_fine_tuning_offers_the_models_size_or_twice_it(qtbot, make_panel, tiny_model_file):
+    from gui.train.state import START_DEFAULT, START_SCRATCH, build_config
+
+    panel = make_panel(default_model=tiny_model_file)  # a 16 px model
+    panel.state.start_from = START_DEFAULT
+    combo = panel.setup.resolution_combo
+    qtbot.waitUntil(lambda: panel.setup.base_resolution == 16, timeout=10_000)
+    items = {combo.itemData(i): combo.model().item(i) for i in range(combo.count())}
+    offered = sorted(r for r, item in items.items() if item.isEnabled())
+    assert offered == [16, 32] and "grow" in items[32].text() and combo.isEnabled()
+    panel.state.resolution = 32
+    cfg = build_config(panel.state, tiny_model_file)
+    assert cfg.base_model == str(tiny_model_file) and cfg.data.resolution == 32
+
+    panel.state.start_from = START_SCRATCH
+    assert all(item.isEnabled() for item in items.values())
+    assert items[32].text() == "32 × 32 px"
