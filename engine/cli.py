@@ -81,7 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="training length in thousands of images (100)",
     )
     t.add_argument("--batch", type=_number(int, 1, 4096), help="batch size per device (16)")
-    t.add_argument("--base", help="fine-tune from this .safetensors model")
+    t.add_argument(
+        "--base",
+        help="fine-tune from this .safetensors model; 'auto': the bundled model closest to "
+        "the folder's images",
+    )
     t.add_argument(
         "--freeze-d", type=_number(int, 0, 16), help="discriminator blocks frozen when fine-tuning"
     )
@@ -184,6 +188,18 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
+def _auto_base(args: argparse.Namespace) -> Path:
+    """`--base auto`: the bundled model whose pictures are closest to the folder's images."""
+    from engine.bases import choose_base
+    from engine.config import DataConfig
+    from engine.dataset import scan_folder
+
+    dataset = scan_folder(args.data, DataConfig(resolution=args.resolution or 64))
+    choice = choose_base(dataset.images, args.resolution)
+    print(f"base model: {choice.reason}", flush=True)
+    return choice.path
+
+
 def _train_config(args: argparse.Namespace):
     from engine.config import TrainConfig
 
@@ -207,6 +223,8 @@ def _train_config(args: argparse.Namespace):
         if not Path(args.data).is_dir():
             raise ValueError(f"folder not found: {args.data}")
         cfg = TrainConfig()
+        if args.base == "auto":
+            args.base = str(_auto_base(args))
         if args.base and args.resolution is None:
             from engine.modelfile import load_model
 
