@@ -419,8 +419,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     record = read_record(args.image)
     if record is None:
         raise ValueError(f"{args.image} carries no Ganvas record (was it exported by Ganvas?)")
-    model = load_model(args.model or default_model_path())
     want = record["model"]
+    model = load_model(args.model or _bundled_by_sha(want["sha256"]) or default_model_path())
     if model.sha256 != want["sha256"]:
         raise ValueError(
             f"{Path(args.image).name} was made with the model {want['name']!r} "
@@ -433,6 +433,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
     save_image(args.out, pixels, record, scale=scale, upscaler=upscaler)
     print(f"wrote {args.out}")
     return 0
+
+
+def _bundled_by_sha(sha256: str) -> Path | None:
+    """The bundled model an image was made with, found by its hash (there are several)."""
+    from engine.bases import bundled_bases
+    from engine.modelfile import sha256_of
+
+    return next((p for p in bundled_bases() if sha256_of(p) == sha256), None)
 
 
 def _recorded_upscaler(how: dict, path: str | None):

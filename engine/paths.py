@@ -14,3 +14,10 @@ def resources_dir() -> Path:
 
 def default_model_path() -> Path:
     return resources_dir() / "models" / "default.safetensors"
+
+
+def startup_model_path() -> Path:
+    """The model the app opens on: the 128 px bundled model where it is installed (the 64 px
+    `default` stays the base that fine-tunes start from, at 64 px or grown to 128)."""
+    large = resources_dir() / "models" / "default-128.safetensors"
+    return large if large.is_file() else default_model_path()

@@ -97,7 +97,7 @@ def run_app(argv: list[str]) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
-    from engine.paths import default_model_path  # plain pathlib, no torch
+    from engine.paths import startup_model_path  # plain pathlib, no torch
     from gui.core.errors import ErrorReporter
     from gui.core.renderer import Renderer
     from gui.widgets.style import apply_theme
@@ -122,7 +122,7 @@ def run_app(argv: list[str]) -> int:
         window.remember_layout = True
         restore_window(window)
 
-    model = args.model or default_model_path()
+    model = args.model or startup_model_path()
     missing = args.model is None and not model.is_file()
     if missing:
         window.show_missing_default(model)

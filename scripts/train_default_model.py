@@ -62,7 +62,7 @@ def best_snapshot(run: Path) -> Path:
     return by_step[min(metrics)[1]] if metrics else snapshots[-1]
 
 
-def install(run: Path, subject: str) -> Path:
+def install(run: Path, subject: str, name: str = "default.safetensors") -> Path:
     from engine.modelfile import load_model, save_model
 
     snapshot = best_snapshot(run)
@@ -73,7 +73,7 @@ def install(run: Path, subject: str) -> Path:
         "license": "Apache-2.0 (trained on Noto Color Emoji artwork, Apache-2.0 / OFL-1.1)",
         "source_snapshot": snapshot.name,
     }
-    target = ROOT / "resources" / "models" / "default.safetensors"
+    target = ROOT / "resources" / "models" / name
     save_model(target, model.G, model.D, info=info)
     print(f"installed {snapshot} → {target} ({target.stat().st_size / 2**20:.1f} MiB)")
     from engine.directions import iter_directions
@@ -101,6 +101,11 @@ def main() -> None:
     p.add_argument("--subset", default="all", help="which emoji, when --data must be built")
     p.add_argument("--install-only", action="store_true")
     p.add_argument("--no-install", action="store_true", help="train only; look before installing")
+    p.add_argument(
+        "--install-as",
+        default="default.safetensors",
+        help="file name in resources/models (default-128.safetensors: the model the app opens)",
+    )
     args = p.parse_args()
     run = Path(args.run)
     if not args.install_only:
@@ -120,7 +125,7 @@ def main() -> None:
         with open(run / "wall_time.jsonl", "a") as f:
             f.write(json.dumps({"started": start, "seconds": time.time() - start}) + "\n")
     if not args.no_install:
-        install(run, args.subject)
+        install(run, args.subject, args.install_as)
 
 
 if __name__ == "__main__":

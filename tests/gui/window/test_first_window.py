@@ -275,7 +275,7 @@ def test_run_app_screenshot_fails_plainly(tmp_path, capsys, monkeypatch):
     _text_file(bad)
     assert run_app(["--screenshot", str(out), "--model", str(bad)]) == 1
     assert "cannot be opened as a Ganvas model" in capsys.readouterr().err
-    monkeypatch.setattr("engine.paths.default_model_path", lambda: tmp_path / "none.safetensors")
+    monkeypatch.setattr("engine.paths.startup_model_path", lambda: tmp_path / "none.safetensors")
     assert run_app(["--screenshot", str(out)]) == 1
     assert "No bundled model found" in capsys.readouterr().err
     assert not out.exists()
