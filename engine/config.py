@@ -126,6 +126,9 @@ class TrainConfig:
     keep_variety: float = 100.0
     # growing a base model to twice its resolution: images over which the new top layers fade in
     fade_kimg: float = 10.0
+    # self-supervised discriminator (networks.ReconstructionDecoder): weight of its L1 loss
+    # for redrawing the real image from D's 8x8 features; 0 = off
+    recon: float = 0.0
     # LeCam regularisation weight (losses.lecam_penalty); 0 = off
     lecam: float = 0.0
     kimg: float = 100.0  # training length in thousands of real images shown to D

@@ -193,6 +193,29 @@ class Generator(nn.Module):
         return self.synthesis(self.map(z, psi))
 
 
+class ReconstructionDecoder(nn.Module):
+    """FastGAN's self-supervision (Liu et al. 2021): a small decoder that redraws the image, at
+    32 px, from the discriminator's 8x8 features. Trained with D on real images only, it makes
+    D keep features that describe the whole picture, not just what tells real from fake, which
+    is what a discriminator that sees a few hundred images lacks."""
+
+    def __init__(self, in_ch: int, img_ch: int, ch: int = 32):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(in_ch, 2 * ch, 3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(2 * ch, ch, 3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(ch, img_ch, 3, padding=1),
+            nn.Tanh(),
+        )
+
+    def forward(self, features_8x8: torch.Tensor) -> torch.Tensor:
+        return self.net(features_8x8)
+
+
 class Fade:
     """A discriminator's fade-in while it grows: the smaller model's fromRGB and the new top
     block's share (alpha, 0..1)."""
@@ -268,8 +291,15 @@ class Discriminator(nn.Module):
             feats.append(x)
         return feats
 
-    def forward(self, img: torch.Tensor, grow: Fade | None = None) -> torch.Tensor:
-        x = self.features(img, grow)[-1]
+    def forward(
+        self, img: torch.Tensor, grow: Fade | None = None, features: list | None = None
+    ) -> torch.Tensor:
+        """Logits; `features`, when given, receives each block's activations (the
+        self-supervised decoder reads one of them)."""
+        feats = self.features(img, grow)
+        if features is not None:
+            features.extend(feats)
+        x = feats[-1]
         x = self._minibatch_std(x)
         x = lrelu(self.conv(x))
         x = lrelu(self.fc(x.flatten(1)))

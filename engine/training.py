@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 from PIL import Image
 
 from . import __version__
@@ -40,7 +41,14 @@ from .losses import (
     r1_penalty,
 )
 from .modelfile import ModelFileError, load_model, save_model
-from .networks import Discriminator, EqualConv2d, Fade, Generator, grown_state
+from .networks import (
+    Discriminator,
+    EqualConv2d,
+    Fade,
+    Generator,
+    ReconstructionDecoder,
+    grown_state,
+)
 from .render import render_seeds, tile
 from .runs import CHECKPOINT
 
@@ -114,6 +122,14 @@ class Trainer:
         self.d_params = self.D.trainable_parameters()
         if self.grow is not None:
             self.d_params += list(self.grow.fromrgb.parameters())
+        self.decoder = None  # the self-supervised discriminator's decoder (cfg.recon)
+        if cfg.recon > 0:
+            if mcfg.resolution < 16:
+                raise TrainingError("the self-supervised discriminator needs 16 px or more")
+            torch.manual_seed(cfg.seed + 1)  # its own init; the networks' stays as before
+            ch = mcfg.d_channels_at(8)
+            self.decoder = ReconstructionDecoder(ch, mcfg.img_channels).to(device)
+            self.d_params += list(self.decoder.parameters())
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(0.0, 0.99))
         self.opt_D = torch.optim.Adam(self.d_params, lr=cfg.lr_d, betas=(0.0, 0.99))
         self.policy = parse_policy(cfg.augment)
@@ -255,9 +271,17 @@ class Trainer:
         with self._autocast():
             with torch.no_grad():
                 fakes = self.G.synthesis(self._ws(self.G, self._latents()))
-            real_logits = self._D(reals).float()
+            feats = [] if self.decoder is not None else None
+            real_aug = augment(reals, self.policy, self.ada.p, self.dev_gen)
+            real_logits = self.D(real_aug, self.grow, feats).float()
             fake_logits = self._D(fakes).float()
             loss_d = discriminator_loss(cfg.loss, real_logits, fake_logits)
+            if self.decoder is not None:
+                redrawn = self.decoder(feats[-2]).float()  # feats[-2]: the 8x8 block
+                target = F.interpolate(real_aug.float(), size=redrawn.shape[-2:], mode="area")
+                recon = F.l1_loss(redrawn, target)
+                loss_d = loss_d + cfg.recon * recon
+                losses["recon"] = float(recon.detach())
             if cfg.lecam > 0:
                 avg = self.logit_avg
                 lecam = lecam_penalty(real_logits, fake_logits, avg.real, avg.fake)
@@ -319,6 +343,7 @@ class Trainer:
             "ada": self.ada.state_dict(),
             "logit_avg": self.logit_avg.state_dict(),
             "grow_fromrgb": self.grow.fromrgb.state_dict() if self.grow else {},
+            "decoder": self.decoder.state_dict() if self.decoder else {},
             "step": self.step,
             "nimg": self.nimg,
             "lr_scale": self.lr_scale,
@@ -345,6 +370,8 @@ class Trainer:
             self.logit_avg.load_state_dict(state["logit_avg"])
         if self.grow is not None:
             self.grow.fromrgb.load_state_dict(state["grow_fromrgb"])
+        if self.decoder is not None and state.get("decoder"):
+            self.decoder.load_state_dict(state["decoder"])
         self.step, self.nimg = state["step"], state["nimg"]
         self._apply_fade()
         self.rollbacks = state["rollbacks"]

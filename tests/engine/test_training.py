@@ -270,6 +270,28 @@ def test_growing_resumes_exactly_mid_fade_and_the_model_opens(
     assert render_seeds(done.G, [0, 1]).shape == (2, 32, 32, 3)
 
 
+def test_self_supervised_discriminator_learns_to_redraw_and_resumes_exactly(blob_folder, tmp_path):
+    from engine.training import Trainer
+
+    recon = {"recon": 1.0}
+    events = list(train(tiny_train_config(blob_folder, tmp_path / "straight", **recon)))
+    losses = [e["recon"] for e in events if e["kind"] == "progress"]
+    assert len(losses) == 4 and losses[-1] < losses[0]  # the decoder learns to redraw reals
+    state = load_checkpoint(tmp_path / "straight" / "checkpoints" / "latest.pt")
+    assert state["decoder"] and state["config"]["recon"] == 1.0
+    list(train(tiny_train_config(blob_folder, tmp_path / "plain")))
+    plain = weights(tmp_path / "plain")
+    assert any(not torch.equal(plain[k], weights(tmp_path / "straight")[k]) for k in plain)
+    halves = tmp_path / "halves"
+    stop_at_step_10(blob_folder, halves, **recon)
+    list(train(tiny_train_config(blob_folder, halves, **recon)))
+    assert_same_weights(weights(tmp_path / "straight"), weights(halves))
+    # off by default: no decoder, nothing in the discriminator's optimiser for it
+    cfg = tiny_train_config(blob_folder, tmp_path / "off")
+    trainer = Trainer(cfg, scan_folder(blob_folder, cfg.data), torch.device("cpu"))
+    assert trainer.decoder is None and len(trainer.d_params) == len(list(trainer.D.parameters()))
+
+
 def test_no_usable_images_fails_before_training(tmp_path):
     from engine.dataset import DatasetError
 
