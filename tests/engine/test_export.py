@@ -16,7 +16,9 @@ from PIL import Image
 from engine.animation import loop_ws, render_loop, slerp, write_animation
 from engine.export import (
     ExportError,
+    caption_height,
     contact_sheet,
+    fit_caption,
     make_record,
     read_record,
     record_latent,
@@ -153,7 +155,32 @@ def test_unique_path_never_overwrites(tmp_path):
 def test_contact_sheet_layout():
     imgs = np.zeros((5, 8, 8, 3), np.uint8)
     assert contact_sheet(imgs, cols=3, pad=2).shape == (18, 28, 3)
-    assert contact_sheet(imgs, cols=3, pad=2, labels=list("abcde")).shape == (46, 28, 3)
+    band = caption_height(list("abcde"), 8)
+    assert contact_sheet(imgs, cols=3, pad=2, labels=list("abcde")).shape == (
+        2 * (8 + band) + 2,
+        28,
+        3,
+    )
+
+
+@pytest.mark.parametrize("cell", [16, 32, 64])
+def test_contact_sheet_captions_stay_inside_their_cells(cell):
+    """10-digit seeds (what New seeds draws) wrap inside their cell: no ink in the gaps between
+    cells, none outside the caption band, and every caption has some."""
+    n, cols, pad = 6, 3, 4
+    labels = [f"seed {2_000_000_000 + 12345 * i}" for i in range(n)]
+    sheet = contact_sheet(np.full((n, cell, cell, 3), 255, np.uint8), cols, pad=pad, labels=labels)
+    band = caption_height(labels, cell)
+    ink = sheet.min(axis=2) < 128
+    for q in range(cols - 1):  # the gutters between columns
+        assert not ink[:, q * (cell + pad) + cell : (q + 1) * (cell + pad)].any()
+    for i in range(n):
+        r, q = divmod(i, cols)
+        top, left = r * (cell + band + pad), q * (cell + pad)
+        assert not ink[top : top + cell, left : left + cell].any()  # the image itself
+        assert ink[top + cell : top + cell + band, left : left + cell].any()
+    if cell >= 64:  # wide enough: the whole seed, on its own line
+        assert fit_caption(labels[0], cell - 4) == ["seed", "2000000000"]
 
 
 def test_slerp_endpoints():
