@@ -25,6 +25,7 @@ from ..core.errors import ErrorReporter
 from ..core.jobs import Job, JobRunner
 from ..core.models import ModelRef
 from .dialogs import (
+    EnlargeBox,
     ExportDialog,
     PathField,
     _stem,
@@ -127,6 +128,7 @@ class AnimationDialog(ExportDialog):
         self.mode.addItem("Smooth (slerp in z, for plain seeds)", "z")
         self.mode.addItem("Straight (lerp in w)", "w")
         self.scale = scale_box(resolution)
+        self.enlarge = EnlargeBox(self.scale)
         self.format_box = QComboBox()
         self.format_box.setObjectName("formatBox")
         for label, suffix in ANIMATION_FORMATS.items():
@@ -165,6 +167,7 @@ class AnimationDialog(ExportDialog):
         self.form.addRow("", self.duration)
         self.form.addRow("Motion", self.mode)
         self.form.addRow("Size", self.scale)
+        self.form.addRow("Enlarge with", self.enlarge)
         self.form.addRow("Format", self.format_box)
         self.form.addRow("Save as", self.path)
         # the form and the preview side by side
@@ -227,6 +230,7 @@ class AnimationDialog(ExportDialog):
             float(self.fps.value()),
             int(self.scale.currentData()),
             str(self.mode.currentData()),
+            self.enlarge.choice(),
         )
 
     def _on_keys_kind(self, *_: object) -> None:
