@@ -63,6 +63,7 @@ IMAGE_FORMATS = {  # label → suffix
 }
 _SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 MAX_BATCH = 10_000
+PATH_MAX_WIDTH = 720  # px: paths longer than this scroll inside their field
 
 
 @dataclass
@@ -199,6 +200,7 @@ class PathField(QWidget):
         self.edit = QLineEdit()
         self.edit.setObjectName("pathEdit")
         self.edit.setMinimumWidth(320)
+        self.edit.textChanged.connect(self._fit_text)
         self.edit.textChanged.connect(self.changed)
         self.button = QPushButton("Choose…")
         self.button.setToolTip("Pick the " + ("folder" if folder else "file") + " in a browser")
@@ -211,6 +213,13 @@ class PathField(QWidget):
 
     def text(self) -> str:
         return self.edit.text().strip()
+
+    def _fit_text(self, text: str) -> None:
+        """Wide enough for the whole path where the screen allows (a cut-off path hides which
+        folder the file goes to); the full path is in the tooltip either way."""
+        width = self.edit.fontMetrics().horizontalAdvance(text) + 24
+        self.edit.setMinimumWidth(min(max(320, width), PATH_MAX_WIDTH))
+        self.edit.setToolTip(text)
 
     def set_text(self, text: str) -> None:
         self.edit.setText(text)

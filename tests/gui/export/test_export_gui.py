@@ -357,3 +357,11 @@ def test_a_bad_upscaler_file_reaches_the_reporter(window, qtbot, tmp_path):
     title, message = window.reporter.history[-1]
     assert "broken.pth cannot be used as an upscaler" in message.lower()
     assert not (tmp_path / "sheet.png").exists()
+
+
+def test_save_as_paths_show_whole(window, qtbot):
+    for dialog in (window.exports.sheet(), window.exports.animation(), window.exports.save_model()):
+        edit = dialog.path.edit
+        needed = edit.fontMetrics().horizontalAdvance(edit.text())
+        assert edit.width() >= min(needed, 600), type(dialog).__name__
+        assert edit.toolTip() == edit.text()
