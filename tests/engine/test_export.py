@@ -273,3 +273,33 @@ def test_upscale_command_keeps_the_record(model, tmp_path, capsys):
     junk.write_text("not an image")
     assert cli.main(["upscale", str(junk), "--out", str(tmp_path / "j.png")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_mp4_is_offered_only_when_encoding_actually_works(monkeypatch, tmp_path):
+    import importlib.util
+
+    from engine import animation
+
+    fake_ffmpeg = tmp_path / "ffmpeg"  # a plain ffmpeg on PATH: export never uses it
+    fake_ffmpeg.write_text("#!/bin/sh\nexit 0\n")
+    fake_ffmpeg.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+    try:
+        animation.mp4_available.cache_clear()
+        monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # not installed
+        assert animation.mp4_available() is False
+        animation.mp4_available.cache_clear()
+
+        class Broken:  # installed, but its binary cannot encode (no libx264, wrong platform)
+            @staticmethod
+            def get_ffmpeg_exe() -> str:
+                return str(fake_ffmpeg)
+
+        monkeypatch.setitem(sys.modules, "imageio_ffmpeg", Broken)
+        assert animation.mp4_available() is False
+        assert animation.mp4_available() is False  # cached: asked once
+    finally:
+        monkeypatch.undo()
+        animation.mp4_available.cache_clear()
+    if importlib.util.find_spec("imageio_ffmpeg") is not None:
+        assert animation.mp4_available() is True
