@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -96,6 +98,21 @@ def write_animation(
 
     write_atomic(path, save)
     return path
+
+
+@functools.lru_cache(maxsize=1)
+def mp4_available() -> bool:
+    """Whether MP4 export works here: a tiny clip is actually encoded, through the same path
+    a real export takes (imageio-ffmpeg's binary with libx264), once per run. An `ffmpeg` on
+    PATH does not count: export never uses it, and one without libx264 would fail anyway."""
+    frames = [Image.new("RGB", (16, 16), (i * 80, 0, 0)) for i in range(2)]
+    with tempfile.TemporaryDirectory(prefix="ganvas-mp4-") as folder:
+        probe = Path(folder) / "probe.mp4"
+        try:
+            _write_mp4(probe, frames, 2)
+        except (OSError, ValueError, RuntimeError):
+            return False
+        return probe.is_file() and probe.stat().st_size > 0
 
 
 def _write_mp4(path: Path, images: list[Image.Image], fps: float) -> None:

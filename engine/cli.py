@@ -384,7 +384,8 @@ def _output_folder(path: str) -> Path:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from engine.devices import pick_device
-    from engine.export import save_image
+    from engine.export import make_record, save_image
+    from engine.latent import Latent
     from engine.modelfile import load_model
     from engine.render import parse_seeds, render_seeds
 
@@ -394,7 +395,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     for start in range(0, len(seeds), 64):
         chunk = seeds[start : start + 64]
         for seed, img in zip(chunk, render_seeds(model.G, chunk, args.truncation)):
-            save_image(out / f"seed{seed:06d}.png", img, None)
+            # the record the File menu's export writes: `restore` and a drop on Ganvas read it
+            record = make_record(model.name, model.sha256, Latent(seed=seed, psi=args.truncation))
+            save_image(out / f"seed{seed:06d}.png", img, record)
     print(f"wrote {len(seeds)} images to {out}")
     return 0
 

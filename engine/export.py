@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, PngImagePlugin
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from . import __version__
 from .files import WriteError, write_atomic
@@ -149,19 +149,85 @@ def unique_path(path: Path) -> Path:
     return candidate
 
 
+CAPTION_FONT_PX = 10
+MAX_CAPTION_LINES = 3
+_CAPTION_MARGIN = 2  # px around a caption's text, inside its cell
+
+
+def caption_font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """Pillow's own font (no system fonts: the same sheet on every computer)."""
+    return ImageFont.load_default(CAPTION_FONT_PX)
+
+
+def _line_height(font) -> int:
+    return font.getbbox("Ag")[3] + 1
+
+
+def fit_caption(label: str, width: int, font=None) -> list[str]:
+    """`label` wrapped into lines at most `width` px wide: at spaces, inside a word only when the
+    word alone is too wide (a 10-digit seed keeps its digits); beyond MAX_CAPTION_LINES the
+    last line ends in an ellipsis."""
+    font = font or caption_font()
+
+    def fits(text: str) -> bool:
+        return font.getlength(text) <= width
+
+    lines: list[str] = []
+    line = ""
+    for word in label.split():
+        if fits(f"{line} {word}" if line else word):
+            line = f"{line} {word}" if line else word
+            continue
+        if line:
+            lines.append(line)
+        while not fits(word) and len(word) > 1:  # the longest piece that fits, at least 1
+            n = next((k for k in range(len(word) - 1, 1, -1) if fits(word[:k])), 1)
+            lines.append(word[:n])
+            word = word[n:]
+        line = word
+    if line:
+        lines.append(line)
+    if len(lines) > MAX_CAPTION_LINES:
+        last = lines[MAX_CAPTION_LINES - 1]
+        while last and not fits(last + "…"):
+            last = last[:-1]
+        lines = lines[: MAX_CAPTION_LINES - 1] + [last + "…"]
+    return lines
+
+
+def caption_height(labels: list[str] | None, width: int) -> int:
+    """The caption band under every cell of a sheet `width` px wide per cell (0 without)."""
+    if not labels:
+        return 0
+    font = caption_font()
+    inner = max(1, width - 2 * _CAPTION_MARGIN)
+    lines = max(len(fit_caption(label, inner, font)) for label in labels)
+    return max(1, lines) * _line_height(font) + 2 * _CAPTION_MARGIN
+
+
 def contact_sheet(
     images: np.ndarray, cols: int, *, pad: int = 4, labels: list[str] | None = None
 ) -> np.ndarray:
-    """A grid of images with optional captions under each cell (a sprite sheet without)."""
+    """A grid of images with optional captions under each cell (a sprite sheet without).
+
+    Captions are wrapped to their cell (never spilling into a neighbour's) and the band under
+    the cells grows to the longest one. Draw the sheet at its final size: text enlarged
+    afterwards turns blurry."""
     if not labels:
         return tile(images, cols=cols, pad=pad)
     n, h, w, c = images.shape
-    caption = 14
+    caption = caption_height(labels, w)
     cells = np.full((n, h + caption, w, c), 255, np.uint8)
     cells[:, :h] = images
     sheet = Image.fromarray(tile(cells, cols=cols, pad=pad))
     draw = ImageDraw.Draw(sheet)
-    for i, label in enumerate(labels):
+    font, line_h = caption_font(), _line_height(caption_font())
+    inner = max(1, w - 2 * _CAPTION_MARGIN)
+    ink = (0, 0, 0, 255)[:c] if c > 1 else 0
+    for i, label in enumerate(labels[:n]):
         r, q = divmod(i, cols)
-        draw.text((q * (w + pad) + 2, r * (h + caption + pad) + h + 1), label, fill=(0, 0, 0))
+        x0, y0 = q * (w + pad), r * (h + caption + pad) + h + _CAPTION_MARGIN
+        for k, line in enumerate(fit_caption(label, inner, font)):
+            x = x0 + max(_CAPTION_MARGIN, (w - font.getlength(line)) / 2)
+            draw.text((x, y0 + k * line_h), line, fill=ink, font=font)
     return np.asarray(sheet)

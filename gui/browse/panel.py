@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
+from engine.latent import Latent
+
 from ..core.latents import describe_latent
 from ..core.renderer import latent_key
 from ..core.state import MAX_SEED, PSI_MAX, PSI_MIN, BrowseState, bind
@@ -111,7 +113,9 @@ class BrowsePanel(QWidget):
         s.seeds_changed.connect(self._show_seeds)
         s.selected_changed.connect(self.grid.set_selected)
         s.message_changed.connect(self.preview.set_message)
+        s.current_changed.connect(self._show_current_seed)
         s.current_changed.connect(self.refresh_preview)
+        s.model_changed.connect(self._forget_renders)
         s.pad_changed.connect(self.pad.set_position)
         for signal in (s.current_changed, s.model_changed):
             signal.connect(self._show_caption)
@@ -122,6 +126,20 @@ class BrowsePanel(QWidget):
         self.preview.set_message(s.message)
         self.pad.set_position(s.pad)
         self._show_caption()
+
+    def _forget_renders(self, *_: object) -> None:
+        """Another model: its renders of the same latents differ, so none of the old ones may
+        stand in for the current image (the pixels stay on screen until the new ones come)."""
+        self.result = None
+        self.preview_result = None
+
+    def _show_current_seed(self, latent: Latent) -> None:
+        """The Seed box names the seed on screen, wherever it came from (the seed pad too);
+        only typing in it replaces the selected grid cell's seed."""
+        if latent.ws is None and self.seed_box.value() != latent.seed:
+            self.seed_box.blockSignals(True)
+            self.seed_box.setValue(latent.seed)
+            self.seed_box.blockSignals(False)
 
     def _enable_controls(self, *_: object) -> None:
         has_model = self.state.model is not None

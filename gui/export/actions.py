@@ -24,7 +24,7 @@ from .dialogs import (
     ImageExportDialog,
     Sources,
 )
-from .jobs import DEFAULT_TEMPLATE, Item, Written
+from .jobs import Item, Written
 from .model import OnnxDialog, SaveModelDialog
 
 if TYPE_CHECKING:
@@ -223,8 +223,9 @@ class ExportActions(QObject):
         return shown
 
     def batch_export(
-        self, kind: str = SOURCE_SEEDS, template: str = DEFAULT_TEMPLATE
+        self, kind: str = SOURCE_SEEDS, template: str | None = None
     ) -> ExportDialog | None:
+        """template None: the session's, shared with Export image."""
         return self._show_over_sources("batch", BatchExportDialog, kind=kind, template=template)
 
     def export_liked(self) -> ExportDialog | None:

@@ -3,7 +3,6 @@ with a preview of any frame before the whole loop is rendered."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -25,6 +24,7 @@ from ..core.errors import ErrorReporter
 from ..core.jobs import Job, JobRunner
 from ..core.models import ModelRef
 from .dialogs import (
+    EnlargeBox,
     ExportDialog,
     PathField,
     _stem,
@@ -42,15 +42,6 @@ ANIMATION_FORMATS = {  # label → suffix
 }
 KEYS_INTERPOLATION, KEYS_FAVOURITES, KEYS_SEEDS = "interpolation", "favourites", "seeds"
 PREVIEW_PX = 192
-
-
-def mp4_available() -> bool:
-    try:
-        import imageio_ffmpeg
-
-        return bool(imageio_ffmpeg.get_ffmpeg_exe())
-    except (ImportError, RuntimeError):
-        return shutil.which("ffmpeg") is not None
 
 
 class AnimationDialog(ExportDialog):
@@ -127,15 +118,21 @@ class AnimationDialog(ExportDialog):
         self.mode.addItem("Smooth (slerp in z, for plain seeds)", "z")
         self.mode.addItem("Straight (lerp in w)", "w")
         self.scale = scale_box(resolution)
+        self.enlarge = EnlargeBox(self.scale)
         self.format_box = QComboBox()
         self.format_box.setObjectName("formatBox")
         for label, suffix in ANIMATION_FORMATS.items():
             self.format_box.addItem(label, suffix)
+        from engine.animation import mp4_available
+
         if not mp4_available():
             index = self.format_box.findData(".mp4")
             self.format_box.model().item(index).setEnabled(False)
             self.format_box.setItemData(
-                index, "MP4 needs the optional imageio-ffmpeg package", Qt.ItemDataRole.ToolTipRole
+                index,
+                "MP4 is not available here: it needs the optional imageio-ffmpeg package "
+                "(pip install 'ganvas[video]')",
+                Qt.ItemDataRole.ToolTipRole,
             )
         self.path = PathField(
             "Export animation", name_filter="Animations (*.gif *.webp *.mp4);;All files (*)"
@@ -165,6 +162,7 @@ class AnimationDialog(ExportDialog):
         self.form.addRow("", self.duration)
         self.form.addRow("Motion", self.mode)
         self.form.addRow("Size", self.scale)
+        self.form.addRow("Enlarge with", self.enlarge)
         self.form.addRow("Format", self.format_box)
         self.form.addRow("Save as", self.path)
         # the form and the preview side by side
@@ -227,6 +225,7 @@ class AnimationDialog(ExportDialog):
             float(self.fps.value()),
             int(self.scale.currentData()),
             str(self.mode.currentData()),
+            self.enlarge.choice(),
         )
 
     def _on_keys_kind(self, *_: object) -> None:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from engine.directions import NamedDirection
 from engine.latent import Latent
+from engine.naming import FIELD_HELP
 
 from ..core.errors import ErrorReporter
 from ..core.jobs import Job, JobRunner
@@ -42,6 +43,7 @@ from ..core.models import ModelRef
 from ..widgets.progress import job_progress_bar
 from .jobs import (
     DEFAULT_TEMPLATE,
+    LANCZOS,
     BatchExport,
     ImageExport,
     Item,
@@ -61,6 +63,20 @@ IMAGE_FORMATS = {  # label → suffix
 }
 _SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 MAX_BATCH = 10_000
+PATH_MAX_WIDTH = 720  # px: paths longer than this scroll inside their field
+
+
+@dataclass
+class Session:
+    """Export choices remembered until Ganvas closes: the file name template and how images
+    are enlarged (None: the learned upscaler; "lanczos"; or an upscaler file's path)."""
+
+    template: str = DEFAULT_TEMPLATE
+    upscaler: str | None = None
+    upscaler_files: list[str] = field(default_factory=list)
+
+
+session = Session()
 
 
 def default_folder() -> Path:
@@ -98,13 +114,79 @@ def scale_box(resolution: int) -> QComboBox:
     box.setObjectName("scaleBox")
     for factor in (1, 2, 4):
         px = resolution * factor
-        text = f"{px}×{px} px" + (" (native)" if factor == 1 else f" ({factor}×, Lanczos)")
-        box.addItem(text, factor)
+        box.addItem(f"{px}×{px} px" + (" (native)" if factor == 1 else f" ({factor}×)"), factor)
     box.setToolTip(
-        "Native size is exactly what the model makes; 2× and 4× enlarge it smoothly "
-        "(Lanczos). The embedded record always re-creates the native image."
+        "Native size is exactly what the model makes; 2× and 4× enlarge it (choose how below). "
+        "The embedded record always re-creates the native image and names the enlargement."
     )
     return box
+
+
+_CHOOSE_FILE = "choose"
+
+
+class EnlargeBox(QComboBox):
+    """How the 2× and 4× sizes are made: the bundled learned upscaler, Lanczos, or an upscaler
+    file the artist has. The choice (and the files chosen) last for the session."""
+
+    def __init__(self, scale: QComboBox, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("enlargeBox")
+        self.setToolTip("How the larger sizes are made from the model's image")
+        tip = Qt.ItemDataRole.ToolTipRole
+        self.addItem("Learned (Ganvas ×4)", None)
+        self.setItemData(
+            0, "Ganvas's own small network: adds fine detail a smooth enlargement cannot", tip
+        )
+        self.addItem("Lanczos (smooth)", LANCZOS)
+        self.setItemData(1, "A classic smooth enlargement: soft edges, nothing invented", tip)
+        self.addItem("Upscaler file…", _CHOOSE_FILE)
+        self.setItemData(
+            2, "Use an upscaler you have: a .safetensors or .pth file such as Real-ESRGAN", tip
+        )
+        for path in session.upscaler_files:
+            self._add_file(path)
+        self._select(session.upscaler)
+        self.activated.connect(self._on_activated)
+        self.scale = scale
+        scale.currentIndexChanged.connect(self._follow_scale)
+        self._follow_scale()
+
+    def choice(self) -> str | None:
+        """None (learned), "lanczos", or an upscaler file's path: what the job requests carry."""
+        return self.currentData()
+
+    def use_file(self, path: str) -> None:
+        """Enlarge with this upscaler file (it is loaded, and checked, when the export runs)."""
+        if path not in session.upscaler_files:
+            session.upscaler_files.append(path)
+        if self.findData(path) < 0:
+            self._add_file(path)
+        self._select(path)
+        session.upscaler = path
+
+    def _add_file(self, path: str) -> None:
+        index = self.findData(_CHOOSE_FILE)
+        self.insertItem(index, Path(path).name, path)
+        self.setItemData(index, path, Qt.ItemDataRole.ToolTipRole)
+
+    def _select(self, choice: str | None) -> None:
+        self.setCurrentIndex(max(0, self.findData(choice)))
+
+    def _on_activated(self, index: int) -> None:
+        if self.itemData(index) != _CHOOSE_FILE:
+            session.upscaler = self.itemData(index)
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose an upscaler", "", "Upscalers (*.safetensors *.pth);;All files (*)"
+        )
+        if path:
+            self.use_file(path)
+        else:
+            self._select(session.upscaler)
+
+    def _follow_scale(self, *_: object) -> None:
+        self.setEnabled(int(self.scale.currentData()) > 1)
 
 
 class PathField(QWidget):
@@ -118,6 +200,7 @@ class PathField(QWidget):
         self.edit = QLineEdit()
         self.edit.setObjectName("pathEdit")
         self.edit.setMinimumWidth(320)
+        self.edit.textChanged.connect(self._fit_text)
         self.edit.textChanged.connect(self.changed)
         self.button = QPushButton("Choose…")
         self.button.setToolTip("Pick the " + ("folder" if folder else "file") + " in a browser")
@@ -130,6 +213,13 @@ class PathField(QWidget):
 
     def text(self) -> str:
         return self.edit.text().strip()
+
+    def _fit_text(self, text: str) -> None:
+        """Wide enough for the whole path where the screen allows (a cut-off path hides which
+        folder the file goes to); the full path is in the tooltip either way."""
+        width = self.edit.fontMetrics().horizontalAdvance(text) + 24
+        self.edit.setMinimumWidth(min(max(320, width), PATH_MAX_WIDTH))
+        self.edit.setToolTip(text)
 
     def set_text(self, text: str) -> None:
         self.edit.setText(text)
@@ -330,19 +420,23 @@ class ImageExportDialog(ExportDialog):
             "JPEG is smaller but approximate."
         )
         self.scale = scale_box(resolution)
+        self.enlarge = EnlargeBox(self.scale)
         self.quality = QSpinBox()
         self.quality.setRange(50, 100)
         self.quality.setValue(95)
         self.quality.setSuffix(" %")
         self.quality.setToolTip("JPEG quality: higher is closer to the original and larger")
-        self._auto_stem = f"{_stem(model.name)}-{_latent_stem(latent)}"
+        self._auto_stem = self._name_stem(latent)
         self.path = PathField(
             "Export image", name_filter="Images (*.png *.webp *.jpg *.jpeg);;All files (*)"
         )
-        self.path.set_text(str((folder or default_folder()) / f"{self._auto_stem}.png"))
+        suffix = format_suffix(session.template) or ".png"
+        self.path.set_text(str((folder or default_folder()) / f"{self._auto_stem}{suffix}"))
+        self._sync_format(self.path.text())
         self.form.addRow("Image", self.what)
         self.form.addRow("Format", self.format_box)
         self.form.addRow("Size", self.scale)
+        self.form.addRow("Enlarge with", self.enlarge)
         self.form.addRow("JPEG quality", self.quality)
         self.form.addRow("Save as", self.path)
         self.format_box.currentIndexChanged.connect(self._on_format)
@@ -359,8 +453,13 @@ class ImageExportDialog(ExportDialog):
         self.what.setText(f"{describe_latent(latent)}  ·  {self.model.name}")
         path = Path(self.path.text())
         if path.stem == self._auto_stem:
-            self._auto_stem = f"{_stem(self.model.name)}-{_latent_stem(latent)}"
+            self._auto_stem = self._name_stem(latent)
             self.path.set_text(str(path.with_name(self._auto_stem + path.suffix)))
+
+    def _name_stem(self, latent: Latent) -> str:
+        """The file name batch export would give this image (the session's template)."""
+        name = file_name(session.template, self.model, Item(latent), 0)
+        return Path(name).stem
 
     def _on_format(self, *_: object) -> None:
         suffix = self.format_box.currentData()
@@ -384,22 +483,15 @@ class ImageExportDialog(ExportDialog):
             str(Path(path).expanduser()),
             int(self.scale.currentData()),
             int(self.quality.value()),
+            self.enlarge.choice(),
         )
         return "Export image", export_image_job, (request,)
 
 
 def _stem(name: str) -> str:
-    from .jobs import safe_name
+    from engine.naming import field_text
 
-    return safe_name(name).replace(" ", "-")
-
-
-def _latent_stem(latent: Latent) -> str:
-    if latent.ws is None and not latent.edits and latent.mix is None:
-        return f"{latent.seed:06d}"
-    from engine.breeding import latent_id
-
-    return f"{latent_id(latent) & 0xFFFFFF:06x}"
+    return field_text(name)
 
 
 # --- where a batch comes from ---------------------------------------------------------------
@@ -589,7 +681,7 @@ class BatchExportDialog(ExportDialog):
         *,
         folder: Path | None = None,
         kind: str = SOURCE_SEEDS,
-        template: str = DEFAULT_TEMPLATE,
+        template: str | None = None,
     ):
         super().__init__(
             "Batch export",
@@ -601,14 +693,16 @@ class BatchExportDialog(ExportDialog):
         )
         self.model = model
         self.source = SourcePicker(sources)
-        self.template = QLineEdit(template)
+        self._shared_template = template is None  # the session's: Export image uses it too
+        self.template = QLineEdit(session.template if template is None else template)
         self.template.setObjectName("templateEdit")
         self.template.setToolTip(
-            "File name for each image. Fields: {model}, {seed} (e.g. {seed:06d}), {index}, "
-            "{psi}, {sha} (the model's short SHA-256), {name} (a favourite's name)"
+            "File name for each image; Export image names single images the same way. "
+            "Fields: " + FIELD_HELP
         )
         self.format_box = format_box()
         self.scale = scale_box(resolution)
+        self.enlarge = EnlargeBox(self.scale)
         self.folder = PathField("Export to folder", folder=True)
         self.folder.set_text(str(folder or default_folder() / "Ganvas"))
         self.example = QLabel()
@@ -618,6 +712,7 @@ class BatchExportDialog(ExportDialog):
         self.form.addRow("", self.example)
         self.form.addRow("Format", self.format_box)
         self.form.addRow("Size", self.scale)
+        self.form.addRow("Enlarge with", self.enlarge)
         self.form.addRow("Folder", self.folder)
         self.source.set_kind(kind)
         self.format_box.currentIndexChanged.connect(self._on_format)
@@ -655,6 +750,8 @@ class BatchExportDialog(ExportDialog):
 
     def build_job(self):
         template = check_template(self.template.text())
+        if self._shared_template:
+            session.template = template
         items = self.source.items()
         folder = self.folder.text()
         if not folder:
@@ -665,6 +762,7 @@ class BatchExportDialog(ExportDialog):
             str(Path(folder).expanduser()),
             template,
             int(self.scale.currentData()),
+            upscaler=self.enlarge.choice(),
         )
         return "Batch export", batch_export_job, (request,)
 
@@ -708,6 +806,7 @@ class ContactSheetDialog(ExportDialog):
         self.pad.setSuffix(" px")
         self.labels = QCheckBox("Caption each image (seed or name)")
         self.scale = scale_box(resolution)
+        self.enlarge = EnlargeBox(self.scale)
         self.path = PathField("Save contact sheet", name_filter="Images (*.png *.webp *.jpg)")
         self.path.set_text(str((folder or default_folder()) / f"{_stem(model.name)}-sheet.png"))
         self.size_note = QLabel()
@@ -723,6 +822,7 @@ class ContactSheetDialog(ExportDialog):
         self.form.addRow("Padding", self.pad)
         self.form.addRow("", self.labels)
         self.form.addRow("Cell size", self.scale)
+        self.form.addRow("Enlarge with", self.enlarge)
         self.form.addRow("", self.size_note)
         self.form.addRow("Save as", self.path)
         self.source.changed.connect(self._fit_rows)
@@ -757,12 +857,15 @@ class ContactSheetDialog(ExportDialog):
             return
         cols = min(self.cols.value(), n)
         rows = math.ceil(n / cols)
-        cell = self.resolution
-        w = cols * (cell + self.pad.value()) - self.pad.value()
-        h = rows * (cell + (14 if self.labels.isChecked() else 0) + self.pad.value())
-        h -= self.pad.value()
+        from engine.export import caption_height
+
+        # the cells are enlarged first, then captioned at full size (contact_sheet_job)
         f = int(self.scale.currentData())
-        self.size_note.setText(f"{n} images · sheet {w * f}×{h * f} px")
+        cell, pad = self.resolution * f, self.pad.value() * f
+        labels = [it.label for it in self.source.items()[:n]] if self.labels.isChecked() else None
+        w = cols * (cell + pad) - pad
+        h = rows * (cell + caption_height(labels, cell) + pad) - pad
+        self.size_note.setText(f"{n} images · sheet {w}×{h} px")
 
     def build_job(self):
         items = self.source.items()[: self.rows.value() * self.cols.value()]
@@ -777,5 +880,6 @@ class ContactSheetDialog(ExportDialog):
             self.pad.value(),
             self.labels.isChecked(),
             int(self.scale.currentData()),
+            self.enlarge.choice(),
         )
         return "Contact sheet", contact_sheet_job, (request,)

@@ -13,13 +13,12 @@ thread's model.
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine import naming
 from engine.latent import Latent
 
 from ..core.images import array_to_qimage
@@ -29,14 +28,14 @@ if TYPE_CHECKING:
     import numpy as np
 
     from engine.modelfile import LoadedModel
+    from engine.upscale import Upscaler
 
 
 Progress = dict[str, Any]
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".webp")
-DEFAULT_TEMPLATE = "{model}-{seed:06d}.png"
-TEMPLATE_FIELDS = ("model", "seed", "index", "psi", "sha", "name")
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+LANCZOS = "lanczos"
+DEFAULT_TEMPLATE = naming.DEFAULT_TEMPLATE
+check_template = naming.check_template
 
 
 @dataclass(frozen=True)
@@ -56,53 +55,11 @@ def render_one(model: LoadedModel, latent: Latent) -> np.ndarray:
     return render_ws(model.G, latent_ws(model.G, latent)[None])[0]
 
 
-# --- file names ----------------------------------------------------------------------------
-
-
-def safe_name(text: str) -> str:
-    """Text usable in a file name on every system."""
-    return _UNSAFE.sub("_", text).strip(" .") or "image"
-
-
-def template_fields(ref: ModelRef, item: Item, index: int) -> dict[str, Any]:
-    lat = item.latent
-    return {
-        "model": safe_name(ref.name),
-        "sha": ref.short_sha,
-        "seed": lat.seed,
-        "index": index,
-        "psi": lat.psi,
-        "name": safe_name(item.label) if item.label else f"{index:04d}",
-    }
-
-
-def check_template(template: str) -> str:
-    """The template if it can name files, else a plain ValueError."""
-    template = template.strip()
-    if not template:
-        raise ValueError("the file name template is empty")
-    try:
-        names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-    except ValueError as exc:
-        raise ValueError(f"cannot read the file name template: {exc}") from None
-    unknown = [n for n in names if n.split(".")[0].split("[")[0] not in TEMPLATE_FIELDS]
-    if unknown:
-        fields = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
-        raise ValueError(f"unknown field {{{unknown[0]}}} in the file name; use {fields}")
-    sample = ModelRef("model.safetensors", "0" * 64, "model")
-    try:
-        name = template.format(**template_fields(sample, Item(Latent(seed=1)), 0))
-    except (ValueError, KeyError, IndexError, AttributeError) as exc:
-        raise ValueError(f"cannot use the file name template: {exc}") from None
-    if "/" in name or "\\" in name:
-        raise ValueError("the file name template may not contain folders")
-    if Path(name).suffix.lower() not in (*IMAGE_SUFFIXES, ".jpeg"):
-        raise ValueError("the file name must end in .png, .jpg or .webp")
-    return template
+# --- file names (engine.naming: one template for single and batch export) -------------------
 
 
 def file_name(template: str, ref: ModelRef, item: Item, index: int) -> str:
-    return safe_name(template.format(**template_fields(ref, item, index)))
+    return naming.file_name(template, ref.name, ref.sha256, item.latent, index, item.label)
 
 
 # --- requests -------------------------------------------------------------------------------
@@ -115,6 +72,7 @@ class ImageExport:
     path: str
     scale: int = 1
     quality: int = 95
+    upscaler: str | None = None  # see job_upscaler
 
 
 @dataclass(frozen=True)
@@ -125,6 +83,7 @@ class BatchExport:
     template: str = DEFAULT_TEMPLATE
     scale: int = 1
     quality: int = 95
+    upscaler: str | None = None  # see job_upscaler
 
 
 @dataclass(frozen=True)
@@ -136,6 +95,7 @@ class SheetExport:
     pad: int = 4
     labels: bool = False
     scale: int = 1
+    upscaler: str | None = None  # see job_upscaler
 
 
 @dataclass(frozen=True)
@@ -147,6 +107,7 @@ class AnimationExport:
     fps: float = 24.0
     scale: int = 1
     mode: str = "z"  # "z": slerp between seeds; "w": lerp in w (always for edited images)
+    upscaler: str | None = None  # see job_upscaler
 
 
 @dataclass(frozen=True)
@@ -175,6 +136,17 @@ def _record(ref: ModelRef, latent: Latent) -> dict:
     return make_record(ref.name, ref.sha256, latent)
 
 
+def job_upscaler(choice: str | None) -> Upscaler | str | None:
+    """What enlarges a job's images: None → the bundled learned upscaler, "lanczos", or an
+    upscaler file's path, loaded here on the worker (a bad file fails the job with one plain
+    sentence, engine.upscale.UpscalerError)."""
+    if choice is None or choice == LANCZOS:
+        return choice
+    from engine.upscale import load_upscaler
+
+    return load_upscaler(choice)
+
+
 def _size_text(path: Path) -> str:
     size = path.stat().st_size
     return f"{size / 1024:.0f} KB" if size < 1 << 20 else f"{size / (1 << 20):.1f} MB"
@@ -186,8 +158,14 @@ def export_image_job(req: ImageExport) -> Iterator[Progress]:
     yield {"done": 0, "total": 1, "text": "Rendering…"}
     model = job_model(req.model)
     pixels = render_one(model, req.latent)
+    upscaler = job_upscaler(req.upscaler) if req.scale > 1 else None
     path = save_image(
-        req.path, pixels, _record(req.model, req.latent), scale=req.scale, quality=req.quality
+        req.path,
+        pixels,
+        _record(req.model, req.latent),
+        scale=req.scale,
+        quality=req.quality,
+        upscaler=upscaler,
     )
     yield {"done": 1, "total": 1, "text": f"Wrote {path.name}"}
     return Written([path], f"Exported {path.name} ({_size_text(path)})")
@@ -201,14 +179,14 @@ def batch_export_job(req: BatchExport) -> Iterator[Progress]:
     total = len(req.items)
     yield {"done": 0, "total": total, "text": "Loading the model…"}
     model = job_model(req.model)
+    upscaler = job_upscaler(req.upscaler) if req.scale > 1 else None
     written: list[Path] = []
     for i, item in enumerate(req.items):
         name = file_name(req.template, req.model, item, i)
         path = unique_path(folder / name)  # never overwrite: name (2).png, …
         pixels = render_one(model, item.latent)
-        save_image(
-            path, pixels, _record(req.model, item.latent), scale=req.scale, quality=req.quality
-        )
+        record = _record(req.model, item.latent)
+        save_image(path, pixels, record, scale=req.scale, quality=req.quality, upscaler=upscaler)
         written.append(path)
         yield {"done": i + 1, "total": total, "text": f"Wrote {path.name}", "path": str(path)}
     return Written(written, f"Exported {len(written)} images to {folder}")
@@ -235,6 +213,7 @@ def render_items(model: LoadedModel, items: Sequence[Item]) -> Iterator[Progress
 
 def contact_sheet_job(req: SheetExport) -> Iterator[Progress]:
     from engine.export import contact_sheet, save_image
+    from engine.upscale import enlarge
 
     if not req.items:
         raise ValueError("there are no images to put on the sheet")
@@ -242,10 +221,14 @@ def contact_sheet_job(req: SheetExport) -> Iterator[Progress]:
     model = job_model(req.model)
     images = yield from render_items(model, req.items)
     labels = [it.label for it in req.items] if req.labels else None
-    sheet = contact_sheet(images, max(1, req.cols), pad=max(0, req.pad), labels=labels)
-    path = save_image(req.path, sheet, None, scale=req.scale)
+    if req.scale > 1:  # enlarge the cells, not the sheet: captions stay crisp
+        yield {"done": len(req.items), "total": len(req.items), "text": "Enlarging…"}
+        images = enlarge(images, req.scale, job_upscaler(req.upscaler))[0]
+    pad = max(0, req.pad) * req.scale
+    sheet = contact_sheet(images, max(1, req.cols), pad=pad, labels=labels)
+    path = save_image(req.path, sheet, None)
     h, w = sheet.shape[:2]
-    size = f"{w * req.scale}×{h * req.scale} px"
+    size = f"{w}×{h} px"
     return Written([path], f"Saved the sheet {path.name} ({size}, {_size_text(path)})")
 
 
@@ -286,7 +269,9 @@ def animation_job(req: AnimationExport) -> Iterator[Progress]:
         done = min(start + 8, req.frames)
         yield {"done": done, "total": total, "text": f"Rendered frame {done} of {req.frames}"}
     yield {"done": req.frames, "total": total, "text": "Encoding…"}
-    path = write_animation(req.path, np.concatenate(chunks), req.fps, req.scale)
+    upscaler = job_upscaler(req.upscaler) if req.scale > 1 else None
+    frames = np.concatenate(chunks)
+    path = write_animation(req.path, frames, req.fps, req.scale, upscaler=upscaler)
     return Written([path], f"Saved {path.name} ({req.frames} frames, {_size_text(path)})")
 
 

@@ -193,6 +193,9 @@ class Projection(QObject):
         if self.panel.model != self.model_ref():
             return  # another model was opened meanwhile: its latents differ
         name = self.panel.image_path.name if self.panel.image_path else "image"
+        # the found w is the image whatever ψ says; taking the grid's ψ keeps the slider and
+        # the grid where the artist left them (the slider then scales w about the average)
+        latent = latent.replace(psi=self.state.psi)
         self.studio.history.apply(latent, f"Projected {name}")
 
     def shutdown(self) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar, QToolBar, QWidget
 
 from ..core.host import MENUS
 
@@ -100,6 +100,7 @@ class WindowHost:
         first = self._docks.get(tab_with) if tab_with is not None else None
         if first is not None:
             self.window.tabifyDockWidget(first, dock)
+            self.unelide_tabs()
             self._placed.add(key)
             if bare_tab:  # the tab already names it: one label, not two
                 dock.setTitleBarWidget(QWidget())
@@ -132,6 +133,15 @@ class WindowHost:
                     dock.setTitleBarWidget(QWidget())  # the tab names it, as its siblings
         dock.show()
         dock.raise_()
+        self.unelide_tabs()
+
+    def unelide_tabs(self) -> None:
+        """Dock tabs keep their whole names ("Directions", not "Directio…"): a crowded row
+        scrolls instead (Qt makes the tab bars as docks are tabified, so look each time)."""
+        for bar in self.window.findChildren(QTabBar):
+            if bar.parent() is self.window:  # the dock areas' bars, not a widget's own tabs
+                bar.setElideMode(Qt.TextElideMode.ElideNone)
+                bar.setUsesScrollButtons(True)
 
     # --- status bar, context menus ----------------------------------------------------------
 

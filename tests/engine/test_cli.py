@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
+
+from engine.export import read_record
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--resolution", "16", "--batch", "4", "--channel-base", "256", "--channel-max", "32"]
@@ -51,6 +54,16 @@ def test_train_generate_info(blob_folder, tmp_path):
     files = sorted(p.name for p in out.glob("*.png"))
     assert files == [f"seed{s:06d}.png" for s in (0, 1, 2, 3, 9)]
     assert Image.open(out / files[0]).size == (16, 16)
+    # each image carries its record, so `restore` re-renders it (as for a File-menu export)
+    restored = tmp_path / "restored.png"
+    back = ganvas(
+        "restore", str(out / "seed000009.png"), "--model", str(snapshot), "--out", str(restored)
+    )
+    assert back.returncode == 0, back.stderr
+    record = read_record(restored)
+    assert (record["latent"]["seed"], record["latent"]["psi"]) == (9, 0.7)
+    original = np.asarray(Image.open(out / "seed000009.png"), np.int16)
+    assert np.abs(np.asarray(Image.open(restored), np.int16) - original).max() <= 1
 
     info = ganvas("info", str(snapshot))
     assert info.returncode == 0

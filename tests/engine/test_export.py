@@ -16,7 +16,9 @@ from PIL import Image
 from engine.animation import loop_ws, render_loop, slerp, write_animation
 from engine.export import (
     ExportError,
+    caption_height,
     contact_sheet,
+    fit_caption,
     make_record,
     read_record,
     record_latent,
@@ -153,7 +155,32 @@ def test_unique_path_never_overwrites(tmp_path):
 def test_contact_sheet_layout():
     imgs = np.zeros((5, 8, 8, 3), np.uint8)
     assert contact_sheet(imgs, cols=3, pad=2).shape == (18, 28, 3)
-    assert contact_sheet(imgs, cols=3, pad=2, labels=list("abcde")).shape == (46, 28, 3)
+    band = caption_height(list("abcde"), 8)
+    assert contact_sheet(imgs, cols=3, pad=2, labels=list("abcde")).shape == (
+        2 * (8 + band) + 2,
+        28,
+        3,
+    )
+
+
+@pytest.mark.parametrize("cell", [16, 32, 64])
+def test_contact_sheet_captions_stay_inside_their_cells(cell):
+    """10-digit seeds (what New seeds draws) wrap inside their cell: no ink in the gaps between
+    cells, none outside the caption band, and every caption has some."""
+    n, cols, pad = 6, 3, 4
+    labels = [f"seed {2_000_000_000 + 12345 * i}" for i in range(n)]
+    sheet = contact_sheet(np.full((n, cell, cell, 3), 255, np.uint8), cols, pad=pad, labels=labels)
+    band = caption_height(labels, cell)
+    ink = sheet.min(axis=2) < 128
+    for q in range(cols - 1):  # the gutters between columns
+        assert not ink[:, q * (cell + pad) + cell : (q + 1) * (cell + pad)].any()
+    for i in range(n):
+        r, q = divmod(i, cols)
+        top, left = r * (cell + band + pad), q * (cell + pad)
+        assert not ink[top : top + cell, left : left + cell].any()  # the image itself
+        assert ink[top + cell : top + cell + band, left : left + cell].any()
+    if cell >= 64:  # wide enough: the whole seed, on its own line
+        assert fit_caption(labels[0], cell - 4) == ["seed", "2000000000"]
 
 
 def test_slerp_endpoints():
@@ -246,3 +273,33 @@ def test_upscale_command_keeps_the_record(model, tmp_path, capsys):
     junk.write_text("not an image")
     assert cli.main(["upscale", str(junk), "--out", str(tmp_path / "j.png")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_mp4_is_offered_only_when_encoding_actually_works(monkeypatch, tmp_path):
+    import importlib.util
+
+    from engine import animation
+
+    fake_ffmpeg = tmp_path / "ffmpeg"  # a plain ffmpeg on PATH: export never uses it
+    fake_ffmpeg.write_text("#!/bin/sh\nexit 0\n")
+    fake_ffmpeg.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+    try:
+        animation.mp4_available.cache_clear()
+        monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # not installed
+        assert animation.mp4_available() is False
+        animation.mp4_available.cache_clear()
+
+        class Broken:  # installed, but its binary cannot encode (no libx264, wrong platform)
+            @staticmethod
+            def get_ffmpeg_exe() -> str:
+                return str(fake_ffmpeg)
+
+        monkeypatch.setitem(sys.modules, "imageio_ffmpeg", Broken)
+        assert animation.mp4_available() is False
+        assert animation.mp4_available() is False  # cached: asked once
+    finally:
+        monkeypatch.undo()
+        animation.mp4_available.cache_clear()
+    if importlib.util.find_spec("imageio_ffmpeg") is not None:
+        assert animation.mp4_available() is True

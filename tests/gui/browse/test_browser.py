@@ -425,3 +425,39 @@ def test_renderer_channels_wait_for_each_other_never_replace_each_other(qtbot, t
         assert grid[-1].latents == (Latent(seed=1, psi=0.3), Latent(seed=2, psi=0.3))
     finally:
         renderer.close()
+
+
+def test_opening_another_model_replaces_the_preview_without_a_click(
+    make_window, qtbot, tiny_model_file, tmp_path, G
+):
+    from engine.modelfile import save_model
+
+    other = load_model(tiny_model_file).G
+    with torch.no_grad():
+        for p in other.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    other_file = tmp_path / "other.safetensors"
+    save_model(other_file, other)
+    window = make_window(tiny_model_file)
+    before = wait_preview(qtbot, window)
+    old_sha = window.state.model.sha256
+
+    window.open_model(other_file)
+    qtbot.waitUntil(lambda: window.state.model.sha256 != old_sha, timeout=WAIT_MS)
+    after = wait_preview(qtbot, window)  # the same latent, the new model's pixels
+    assert_pixels_close(after, rendered(other, latent_ws(other, window.state.current)))
+    assert not np.array_equal(after, before)
+
+
+def test_the_seed_box_follows_a_seed_chosen_on_the_pad(window, qtbot):
+    s, pad = window.state, window.browse.pad
+    seed_box = window.browse.seed_box
+    before = s.current.seed
+    x, y = s.pad
+    pad.set_position((x + 1.0, y))
+    pad.snap()  # onto the neighbouring seed, as a drag released there or a double-click does
+    qtbot.waitUntil(lambda: s.current.ws is None and s.current.seed != before, timeout=WAIT_MS)
+    assert "Seed" in window.browse.preview.caption
+    assert seed_box.value() == s.current.seed
+    assert str(s.current.seed) in window.browse.preview.caption
+    assert s.selected_seed != s.current.seed  # the grid cell keeps its seed

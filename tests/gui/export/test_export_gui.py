@@ -14,7 +14,7 @@ import torch
 from helpers import drop_on
 from PIL import Image
 
-from engine.export import make_record, read_record, record_latent, save_image
+from engine.export import caption_height, make_record, read_record, record_latent, save_image
 from engine.latent import Latent, StyleMix, latent_ws
 from engine.modelfile import load_model
 from gui.core.images import qimage_to_bytes
@@ -29,6 +29,14 @@ pytestmark = pytest.mark.usefixtures("private_data", "one_torch_thread")
 @pytest.fixture
 def window(make_model_window) -> MainWindow:
     return make_model_window()
+
+
+@pytest.fixture(autouse=True)
+def fresh_session(monkeypatch):
+    """Export choices are remembered for the session: each test starts a new one."""
+    from gui.export import dialogs
+
+    monkeypatch.setattr(dialogs, "session", dialogs.Session())
 
 
 def preview_pixels(qtbot, window: MainWindow) -> np.ndarray:
@@ -175,9 +183,10 @@ def test_contact_sheet_has_rows_columns_padding_and_captions(window, qtbot, tmp_
     dialog.labels.setChecked(True)
     dialog.path.set_text(str(tmp_path / "sheet.png"))
     run_dialog(qtbot, dialog)
+    band = caption_height([f"seed {x}" for x in window.state.seeds[:8]], res)
     with Image.open(tmp_path / "sheet.png") as im:
-        assert im.size == (4 * res + 3 * 3, 2 * (res + 14) + 3)
-    assert "8 images" in dialog.size_note.text()
+        assert im.size == (4 * res + 3 * 3, 2 * (res + band) + 3)
+    assert f"8 images · sheet {im.width}×{im.height} px" in dialog.size_note.text()
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".webp", ".mp4"])
@@ -288,3 +297,71 @@ def test_the_dialog_follows_the_current_image_and_the_record_is_readable(window,
         text = im.info["ganvas"]
         assert "Seed: 123" in im.info["parameters"]
     assert json.loads(text)["model"]["name"] == window.state.model.name
+
+
+def test_single_and_batch_export_name_files_by_one_template(window, qtbot, tmp_path):
+    s = window.state
+    seed = s.current.seed
+    single = window.exports.export_image()
+    batch = window.exports.batch_export()
+    batch.source.seeds.setText(str(seed))
+    batch.folder.set_text(str(tmp_path))
+    run_dialog(qtbot, batch)
+    (written,) = batch.last_result.paths
+    assert Path(single.path.text()).name == written.name
+    assert " " not in written.name and written.name.endswith(f"-{seed:06d}.png")
+
+    # an edited template is the session's: the next single export follows it
+    batch.template.setText("{seed} by {model}.webp")
+    run_dialog(qtbot, batch)
+    single = window.exports.export_image()
+    assert Path(single.path.text()).name == batch.last_result.paths[0].name
+    assert single.format_box.currentData() == ".webp"
+
+
+@pytest.mark.parametrize("how", ["learned", "lanczos", "file"])
+def test_an_enlarged_export_names_the_chosen_upscaler(window, qtbot, tmp_path, how):
+    from engine.upscale import DetailNet, save_upscaler
+
+    res = window.state.model.resolution
+    dialog = window.exports.export_image()
+    assert not dialog.enlarge.isEnabled()  # native size: nothing to enlarge
+    dialog.scale.setCurrentIndex(dialog.scale.findData(4))
+    assert dialog.enlarge.isEnabled() and dialog.enlarge.choice() is None  # learned by default
+    if how == "lanczos":
+        dialog.enlarge.setCurrentIndex(dialog.enlarge.findData("lanczos"))
+    elif how == "file":
+        save_upscaler(tmp_path / "mine.safetensors", DetailNet(8, 1), {"name": "My upscaler"})
+        dialog.enlarge.use_file(str(tmp_path / "mine.safetensors"))
+    dialog.path.set_text(str(tmp_path / "big.png"))
+    run_dialog(qtbot, dialog)
+    with Image.open(tmp_path / "big.png") as im:
+        assert im.size == (4 * res, 4 * res)
+    upscale = read_record(tmp_path / "big.png")["upscale"]
+    assert upscale["factor"] == 4
+    assert upscale["kind"] == {"learned": "ganvas", "lanczos": "lanczos", "file": "ganvas"}[how]
+    if how == "file":
+        assert upscale["name"] == "My upscaler"
+        again = window.exports.batch_export()  # remembered for the session, in every dialog
+        assert again.enlarge.choice() == str(tmp_path / "mine.safetensors")
+
+
+def test_a_bad_upscaler_file_reaches_the_reporter(window, qtbot, tmp_path):
+    bad = tmp_path / "broken.pth"
+    bad.write_bytes(b"not an upscaler")
+    dialog = window.exports.sheet()
+    dialog.scale.setCurrentIndex(dialog.scale.findData(2))
+    dialog.enlarge.use_file(str(bad))
+    dialog.path.set_text(str(tmp_path / "sheet.png"))
+    run_dialog(qtbot, dialog)
+    title, message = window.reporter.history[-1]
+    assert "broken.pth cannot be used as an upscaler" in message.lower()
+    assert not (tmp_path / "sheet.png").exists()
+
+
+def test_save_as_paths_show_whole(window, qtbot):
+    for dialog in (window.exports.sheet(), window.exports.animation(), window.exports.save_model()):
+        edit = dialog.path.edit
+        needed = edit.fontMetrics().horizontalAdvance(edit.text())
+        assert edit.width() >= min(needed, 600), type(dialog).__name__
+        assert edit.toolTip() == edit.text()

@@ -41,7 +41,9 @@ def photo(path: Path, size=(40, 30)) -> Path:
 def test_dropping_a_plain_image_projects_it_and_makes_it_current(window, qtbot, tmp_path):
     panel = window.projection.panel
     panel.steps.setValue(6)
+    window.state.psi = 0.6
     before = window.state.current
+    grid = window.state.grid_latents()
     assert drop_on(window, photo(tmp_path / "photo.png")).isAccepted()
     assert window.projection.dock.isVisible()
     assert panel.running
@@ -54,6 +56,8 @@ def test_dropping_a_plain_image_projects_it_and_makes_it_current(window, qtbot, 
     assert panel.output.image is not None
     assert "PSNR" in panel.metrics.text() and "SSIM" in panel.metrics.text()
     assert panel.result["psnr"] > 0
+    assert s.psi == 0.6 and s.grid_latents() == grid  # ψ and the grid stay where they were
+    assert window.browse.psi_slider.value() == pytest.approx(0.6)
 
     # editable with the browser's tools: a direction moves it, undo brings it back
     projected = s.current

@@ -350,3 +350,15 @@ def test_window_size_and_dock_layout_survive_a_restart(make_window, qtbot, tmp_p
     assert all(abs(a - b) <= 0.05 * b for a, b in zip(second.size().toTuple(), saved))
     assert not second.browser.directions_dock.isVisible()
     assert second.browser.interpolation_dock.isVisible()
+
+
+def test_dock_tabs_keep_their_whole_names_when_the_projection_dock_opens(window, qtbot):
+    from PySide6.QtWidgets import QTabBar
+
+    window.projection.show_projection()
+    bars = [b for b in window.findChildren(QTabBar) if b.parent() is window and b.count() > 1]
+    assert bars
+    for bar in bars:
+        assert bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
+        names = [bar.tabText(i) for i in range(bar.count())]
+        assert not any(name.endswith("…") for name in names)
