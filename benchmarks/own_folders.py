@@ -106,16 +106,39 @@ def score(reals: np.ndarray, fakes: np.ndarray) -> dict:
 
 
 def run_arm(args, folder: Path, arm: str, extra: str, seed: int, n: int, out: Path) -> list[dict]:
+    """Train one arm; → the worker's records, one per mark (per stage with --stages)."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    marks = [float(m) * 60 for m in args.minutes.split(",")]
+    options = ARMS.get(arm, "").format(base=args.base).split() + extra.split()
+    if not args.stages:
+        marks = [float(m) * 60 for m in args.minutes.split(",")]
+        return run_stage(args, folder, out, args.resolution, marks, seed, n, options)
+    # a resolution curriculum: each stage grows the previous stage's model to twice its size
+    records, done_s, grown_from = [], 0.0, None
+    stages = [item.split(":") for item in args.stages.split(",")]
+    if int(stages[-1][0]) != args.resolution:
+        raise SystemExit(f"--stages must end at --resolution {args.resolution}")
+    for i, (res, minutes) in enumerate(stages):
+        stage = out / f"stage-{i}-{res}px"
+        stage.mkdir()
+        if grown_from is not None:
+            options = [*extra.split(), "--base", str(grown_from)]
+        (rec,) = run_stage(args, folder, stage, int(res), [float(minutes) * 60], seed, n, options)
+        done_s += rec["mark_s"]
+        records.append(rec | {"mark_s": done_s, "resolution": int(res)})
+        grown_from = stage / "model-0.safetensors"
+    for name in ("samples-0.npz", "model-0.safetensors"):  # the last stage is the result
+        shutil.copy(stage / name, out / name)
+    return [records[-1] | {"images_shown": sum(r["images_shown"] for r in records)}]
+
+
+def run_stage(args, folder, out, resolution, marks, seed, n, options) -> list[dict]:
     train_args = [
         *("--data", str(folder), "--out", str(out / "run")),
-        *("--resolution", str(args.resolution), "--threads", str(args.threads)),
+        *("--resolution", str(resolution), "--threads", str(args.threads)),
         *("--device", "cpu", "--seed", str(seed), "--kimg", "100000"),
         *("--log-every", "1", "--metric-every", "0"),  # this script measures; check every step
-        *ARMS.get(arm, "").format(base=args.base).split(),
-        *extra.split(),
+        *options,
     ]
     worker = ROOT / "benchmarks" / "quality_vs_peer.py"
     cmd = [sys.executable, str(worker), "_ganvas-worker", "--out", str(out)]
@@ -138,7 +161,8 @@ def record_runs(args) -> None:
             for seed in [int(x) for x in args.seeds.split(",")]:
                 label = args.label or arm
                 out = Path(args.work) / name / f"{label}-s{seed}"
-                log(f"{name}: {label} seed {seed}, {args.minutes} min, {n} images")
+                plan = f"stages {args.stages}" if args.stages else f"{args.minutes} min"
+                log(f"{name}: {label} seed {seed}, {plan}, {n} images")
                 for i, rec in enumerate(run_arm(args, folder, arm, args.extra, seed, n, out)):
                     fakes = np.load(out / f"samples-{i}.npz")["images"]
                     save_grid(fakes, out / f"grid-{i}.png")
@@ -147,7 +171,9 @@ def record_runs(args) -> None:
                             "folder": name,
                             "held_back": name in HELD_BACK,
                             "arm": label,
-                            "options": " ".join([ARMS.get(arm, ""), args.extra, args.set]).strip(),
+                            "options": " ".join(
+                                [ARMS.get(arm, ""), args.extra, args.set, args.stages]
+                            ).strip(),
                             "seed": seed,
                             "minutes": rec["mark_s"] / 60,
                             "kimg": rec["images_shown"] / 1000,
@@ -201,6 +227,12 @@ def main() -> None:
     p.add_argument("--base", default=str(BASE), help="base model of the finetune arm")
     p.add_argument("--seeds", default="0,1")
     p.add_argument("--minutes", default="10,30", help="training minutes at which to sample")
+    p.add_argument(
+        "--stages",
+        default="",
+        help="a resolution curriculum instead of --minutes, e.g. 16:3,32:3,64:4 (px:minutes): "
+        "each stage grows the previous one's model; the last stage is scored",
+    )
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--resolution", type=int, default=64)
     p.add_argument("--work", default=str(ROOT / "runs" / "own-folders"))

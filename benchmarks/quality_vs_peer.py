@@ -244,7 +244,8 @@ def ganvas_worker(argv: list[str]) -> None:
     from engine.cli import _train_config, build_parser
     from engine.config import ModelConfig
     from engine.dataset import scan_folder
-    from engine.networks import Generator
+    from engine.modelfile import save_model
+    from engine.networks import Discriminator, Generator
     from engine.render import render_seeds
     from engine.training import train
 
@@ -273,12 +274,19 @@ def ganvas_worker(argv: list[str]) -> None:
         clock.pause()
         gen.close()  # writes checkpoints/latest.pt
         state = load_checkpoint(Path(cfg.run_dir) / "checkpoints" / "latest.pt")
-        G = Generator(ModelConfig.from_dict(state["config"]["model"]))
+        mcfg = ModelConfig.from_dict(state["config"]["model"])
+        G = Generator(mcfg)
         G.load_state_dict(state["G_ema"])
         G.eval().requires_grad_(False)
+        shown = int(state["nimg"])
+        fade = _fade_at(cfg, mcfg.resolution, shown)
+        G.synthesis.fade = fade
         images = render_seeds(G, range(args.samples)).transpose(0, 3, 1, 2)[:, :3]
         np.savez_compressed(out / f"samples-{len(records)}.npz", images=images)
-        shown = int(state["nimg"])
+        D = Discriminator(mcfg)
+        D.load_state_dict(state["D"])
+        # the model at this mark, for a curriculum's next stage (grown from it)
+        save_model(out / f"model-{len(records)}.safetensors", G, D, info={"fade": fade})
         records.append(
             {
                 "mark_s": marks[len(records)],
@@ -293,6 +301,15 @@ def ganvas_worker(argv: list[str]) -> None:
         print(json.dumps(records[-1]), flush=True)
         del state, G
     (out / "marks.json").write_text(json.dumps(records, indent=2))
+
+
+def _fade_at(cfg, resolution: int, nimg: int) -> float:
+    """How far a run that grew its base has faded its new top layers in (1 when not growing)."""
+    from engine.modelfile import load_model
+
+    if not cfg.base_model or load_model(cfg.base_model).config.resolution >= resolution:
+        return 1.0
+    return min(1.0, nimg / max(cfg.fade_kimg * 1000, 1.0))
 
 
 # --- evaluation and report --------------------------------------------------------------------
