@@ -58,6 +58,13 @@ def _resolution(text: str) -> int:
     return res
 
 
+def _swap_resolution(text: str) -> int:
+    res = _number(int)(text)
+    if res < 2 or res > 2048 or res & (res - 1):
+        raise argparse.ArgumentTypeError(f"must be a power of two from 2 to 2048, not {res}")
+    return res
+
+
 def _model_limit(name: str):
     return _number(int, *MODEL_LIMITS[name])
 
@@ -173,6 +180,19 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--n", type=_number(int, 2, 100_000), default=600, help="images per set (600)")
     m.add_argument(
         "--inception", help="local torchvision Inception-v3 weights (.pth/.safetensors) for FID"
+    )
+
+    b = sub.add_parser(
+        "blend", help="a new model from the low layers of A and the high layers of B"
+    )
+    b.add_argument("a", help="model A: its coarse layers (shapes, layout)")
+    b.add_argument("b", help="model B: its fine layers (texture, colour, detail)")
+    b.add_argument("--out", required=True, help="the blended .safetensors model")
+    b.add_argument(
+        "--swap-at", type=_swap_resolution, default=16, help="first resolution taken from B (16)"
+    )
+    b.add_argument(
+        "--smooth", type=_number(float, 0, 8), default=0.0, help="crossover width in octaves (0)"
     )
 
     o = sub.add_parser("export-onnx", help="export the generator to ONNX")
@@ -545,6 +565,22 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_blend(args: argparse.Namespace) -> int:
+    from engine.blend import blend_info, blend_models
+    from engine.directions import iter_directions
+    from engine.modelfile import load_model, save_model
+
+    if not str(args.out).endswith(".safetensors"):
+        raise ValueError("--out must be a .safetensors file")
+    _output_file(args.out)
+    a, b = load_model(args.a), load_model(args.b)
+    G = blend_models(a, b, args.swap_at, args.smooth)
+    save_model(args.out, G, info=blend_info(a, b, args.swap_at, args.smooth))
+    *_, last = iter_directions(args.out)  # its own directions, cached beside it
+    print(f"wrote {args.out} (directions cached in {last['path']})")
+    return 0
+
+
 def cmd_export_onnx(args: argparse.Namespace) -> int:
     from engine.modelfile import load_model
     from engine.onnx_export import export_onnx
@@ -562,6 +598,7 @@ COMMANDS = {
     "upscale": cmd_upscale,
     "interpolate": cmd_interpolate,
     "export-onnx": cmd_export_onnx,
+    "blend": cmd_blend,
     "project": cmd_project,
     "metrics": cmd_metrics,
 }
