@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .bending import bent
 from .files import write_atomic
 from .latent import Latent, latent_ws
 from .networks import Generator
@@ -64,6 +65,13 @@ def render_loop(
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     ws = loop_ws(G, keys, frames, mode)
+    with bent(G, keys[0].bends):  # the first keyframe's bends, on every frame
+        return _render_frames(G, ws, frames, progress)
+
+
+def _render_frames(
+    G: Generator, ws: torch.Tensor, frames: int, progress: Callable[[int, int], None] | None
+) -> np.ndarray:
     chunks = []
     for start in range(0, frames, 16):
         chunks.append(render_ws(G, ws[start : start + 16]))

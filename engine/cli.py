@@ -434,10 +434,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from engine.export import read_record, record_latent, save_image
-    from engine.latent import latent_ws
     from engine.modelfile import load_model
     from engine.paths import default_model_path
-    from engine.render import render_ws
+    from engine.render import render_latents
 
     record = read_record(args.image)
     if record is None:
@@ -449,7 +448,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             f"{Path(args.image).name} was made with the model {want['name']!r} "
             f"(sha256 {want['sha256'][:12]}…); pass it with --model"
         )
-    pixels = render_ws(model.G, latent_ws(model.G, record_latent(record))[None])[0]
+    pixels = render_latents(model.G, [record_latent(record)])[0]
     how = record.pop("upscale", None)  # enlarged on export: enlarge again the same way
     scale = how["factor"] if how else 1
     upscaler = _recorded_upscaler(how, args.upscaler) if how else None

@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .bending import Bend
+
 if TYPE_CHECKING:  # torch is imported when a latent is turned into ws, so the GUI can hold
     import torch  # latents before torch has loaded
 
@@ -43,6 +45,7 @@ class Latent:
     mix: StyleMix | None = None
     edits: list[Edit] = field(default_factory=list)
     parents: list[int] = field(default_factory=list)  # lineage: ids of the images it came from
+    bends: list[Bend] = field(default_factory=list)  # network bending (engine/bending.py)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -59,6 +62,7 @@ class Latent:
             mix=StyleMix(int(mix["seed"]), [int(i) for i in mix["layers"]]) if mix else None,
             edits=[Edit(**e) for e in data.get("edits", [])],
             parents=[int(p) for p in data.get("parents", [])],
+            bends=[Bend.from_dict(b) for b in data.get("bends", [])],
         )
 
     def replace(self, **changes) -> Latent:

@@ -121,13 +121,17 @@ class SynthesisBlock(nn.Module):
         self.torgb = ModulatedConv(out_ch, img_ch, 1, w_dim, demod=False)
         self.num_ws = 2 if first else 3  # ws consumed, the last one shared with the next block
 
-    def forward(self, x, img, ws):
+    def forward(self, x, img, ws, bend=None):
+        """`bend`, when given, transforms the block's features before they go on (network
+        bending: engine/bending.py)."""
         if self.conv0 is None:
             x = self.const[None].expand(ws.shape[0], -1, -1, -1)
             x = lrelu(self.conv1(x, ws[:, 0]))
         else:
             x = lrelu(self.conv0(x, ws[:, 0]))
             x = lrelu(self.conv1(x, ws[:, 1]))
+        if bend is not None:
+            x = bend(x)
         y = self.torgb(x, ws[:, -1])
         if img is not None:
             img = F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False)
@@ -152,6 +156,9 @@ class SynthesisNetwork(nn.Module):
         # previous resolution's image, nearest-upsampled, so at 0 the output is exactly the
         # smaller model's image at twice the size. Not a weight: set from the images seen.
         self.fade = 1.0
+        # network bending while rendering: block index → a function of its features (set for
+        # the duration of a render by engine.bending.bent; empty otherwise)
+        self.bends: dict = {}
 
     def forward(self, ws: torch.Tensor, features: list | None = None) -> torch.Tensor:
         """`features`, when given, receives each block's activations (for fine-tuning losses)."""
@@ -159,7 +166,7 @@ class SynthesisNetwork(nn.Module):
         i = 0
         for n, block in enumerate(self.blocks):
             below = img
-            x, img = block(x, img, ws[:, i : i + block.num_ws])
+            x, img = block(x, img, ws[:, i : i + block.num_ws], self.bends.get(n))
             if features is not None:
                 features.append(x)
             i += block.num_ws - 1

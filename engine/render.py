@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from .networks import Generator
+
+if TYPE_CHECKING:
+    from .latent import Latent
 
 
 def z_from_seed(seed: int, z_dim: int) -> torch.Tensor:
@@ -71,3 +75,22 @@ def parse_seeds(text: str) -> list[int]:
     if not seeds:
         raise ValueError(f"no seeds in {text!r}")
     return seeds
+
+
+@torch.no_grad()
+def render_latents(G: Generator, latents: Sequence[Latent], batch: int = 32) -> np.ndarray:
+    """Each latent's image, its network bends applied (latents that share bends render
+    together, so a grid without bends is one batch as before)."""
+    from .bending import bent
+    from .latent import latent_ws
+
+    out: list[np.ndarray | None] = [None] * len(latents)
+    groups: dict[tuple, list[int]] = {}
+    for i, lat in enumerate(latents):
+        groups.setdefault(tuple(lat.bends), []).append(i)
+    for bends, idx in groups.items():
+        ws = torch.stack([latent_ws(G, latents[i]) for i in idx])
+        with bent(G, bends):
+            for i, image in zip(idx, render_ws(G, ws, batch), strict=True):
+                out[i] = image
+    return np.stack(out)

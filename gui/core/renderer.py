@@ -85,7 +85,7 @@ def latent_key(latent: Latent) -> Hashable:
     edits = tuple((tuple(e.vector), e.amount, e.start, e.end) for e in latent.edits)
     seed = latent.seed if ws is None else None
     psi = latent.psi if ws is None or mix is not None else None
-    return (seed, psi, ws, mix, edits)
+    return (seed, psi, ws, mix, edits, tuple(latent.bends))
 
 
 def describe_model(loaded: Any) -> ModelInfo:
@@ -162,8 +162,7 @@ class _EngineWorker(QObject):
         import torch
 
         from engine.breeding import resolve
-        from engine.latent import latent_ws
-        from engine.render import render_ws
+        from engine.render import render_latents
 
         G = self._model.G
         with torch.no_grad():
@@ -171,8 +170,8 @@ class _EngineWorker(QObject):
             keys = [latent_key(lat) for lat in latents]
             missing = {k: lat for k, lat in zip(keys, latents) if k not in self._cache}
             if missing:
-                ws = torch.stack([latent_ws(G, lat) for lat in missing.values()])
-                for key, image in zip(missing, render_ws(G, ws), strict=True):
+                images = render_latents(G, list(missing.values()))
+                for key, image in zip(missing, images, strict=True):
                     self._cache[key] = image
         for key in keys:
             self._cache.move_to_end(key)

@@ -49,10 +49,9 @@ class Item:
 def render_one(model: LoadedModel, latent: Latent) -> np.ndarray:
     """The latent's pixels, rendered alone (as the preview and `main.py restore` do), so a
     re-render of an exported image gives the very same bytes."""
-    from engine.latent import latent_ws
-    from engine.render import render_ws
+    from engine.render import render_latents
 
-    return render_ws(model.G, latent_ws(model.G, latent)[None])[0]
+    return render_latents(model.G, [latent])[0]
 
 
 # --- file names (engine.naming: one template for single and batch export) -------------------
@@ -195,17 +194,13 @@ def batch_export_job(req: BatchExport) -> Iterator[Progress]:
 def render_items(model: LoadedModel, items: Sequence[Item]) -> Iterator[Progress]:
     """Render items in small batches, yielding progress; → [N, H, W, C] uint8."""
     import numpy as np
-    import torch
 
-    from engine.latent import latent_ws
-    from engine.render import render_ws
+    from engine.render import render_latents
 
     out = []
     for start in range(0, len(items), 8):
         chunk = items[start : start + 8]
-        with torch.no_grad():
-            ws = torch.stack([latent_ws(model.G, it.latent) for it in chunk])
-        out.append(render_ws(model.G, ws))
+        out.append(render_latents(model.G, [it.latent for it in chunk]))
         done = start + len(chunk)
         yield {"done": done, "total": len(items), "text": f"Rendered {done} of {len(items)}"}
     return np.concatenate(out)
