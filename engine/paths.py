@@ -14,3 +14,8 @@ def resources_dir() -> Path:
 
 def default_model_path() -> Path:
     return resources_dir() / "models" / "default.safetensors"
+
+
+def license_file() -> Path:
+    """Ganvas's licence text (Apache-2.0): LICENSE beside resources/, in a bundle as well."""
+    return resources_dir().parent / "LICENSE"
