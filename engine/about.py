@@ -128,29 +128,46 @@ def model_cards(folder: Path | None = None) -> list[ModelCard]:
 
 def licence_text(card: str) -> str:
     """The blocks of a card that speak of licences: a section whose heading names it, and any
-    other paragraph or list item that does."""
-    blocks: list[str] = []
-    in_section = False
+    other paragraph or list item that does (with a table that belongs to it)."""
+    units: list[list[str]] = []  # a block, and the table that follows it
     for block in _blocks(card):
-        if block.startswith("#"):
-            in_section = "licen" in block.lower()
-            continue
-        if in_section or "licen" in block.lower():
-            blocks.append(block)
-    return "\n\n".join(blocks)
+        if block.startswith("|") and units and not units[-1][0].startswith("#"):
+            units[-1].append(block)
+        else:
+            units.append([block])
+    kept: list[str] = []
+    in_section = False
+    for unit in units:
+        if unit[0].startswith("#"):
+            in_section = "licen" in unit[0].lower()
+        elif in_section or any("licen" in block.lower() for block in unit):
+            kept += unit
+    return "\n\n".join(kept)
 
 
 def _blocks(text: str) -> list[str]:
-    """Headings, paragraphs and top-level list items (with what is indented under them)."""
-    blocks: list[list[str]] = [[]]
+    """Headings, paragraphs, tables and top-level list items, each a block. A table indented
+    under a list item becomes a block of its own: Markdown shows it only unindented."""
+    blocks: list[str] = []
+    current: list[str] = []
+
+    def close() -> None:
+        if current:
+            blocks.append("\n".join(current))
+            current.clear()
+
     for line in text.splitlines():
-        if not line.strip() or line.startswith(("#", "- ", "* ")):
-            blocks.append([])  # a blank line or a new heading/item ends the block
-        if line.strip():
-            blocks[-1].append(line.strip() if line.startswith("  ") else line)
+        stripped = line.strip()
+        table = stripped.startswith("|")
+        in_table = bool(current) and current[-1].startswith("|")
+        if not stripped or line.startswith(("#", "- ", "* ")) or table != in_table:
+            close()
+        if stripped:
+            current.append(stripped if table or line.startswith("  ") else line)
         if line.startswith("#"):
-            blocks.append([])  # a heading is a block of its own
-    return ["\n".join(b) for b in blocks if b]
+            close()
+    close()
+    return blocks
 
 
 def version() -> str:
