@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from engine import logfile
-from gui.app import app_icon, identify_app
+from engine import __version__, logfile
+from gui.app import app_icon, identify_app, run_app
 from gui.core.errors import ErrorReporter, error_box
 
 
@@ -47,3 +47,18 @@ def test_without_a_log_file_the_box_says_nothing_about_it(qtbot) -> None:
     box = error_box("Oops", "Something went wrong.")
     qtbot.addWidget(box)
     assert box.informativeText() == ""
+
+
+def test_the_app_writes_its_log_file_from_the_start(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv(logfile.LOG_DIR_ENV, str(tmp_path / "logs"))
+    bad = tmp_path / "bad.safetensors"
+    bad.write_text("not a model", encoding="utf-8")
+    try:
+        assert run_app(["--screenshot", str(tmp_path / "shot.png"), "--model", str(bad)]) == 1
+        assert logfile.active_log_file() == tmp_path / "logs" / "ganvas.log"
+    finally:
+        logfile.stop_log_file()
+    text = (tmp_path / "logs" / "ganvas.log").read_text(encoding="utf-8")
+    assert f"Ganvas {__version__}; log file" in text
+    assert "Could not open model" in text  # the error reporter's line, traceback and all
+    capsys.readouterr()
