@@ -9,7 +9,9 @@ Run it with the Python whose packages should be bundled (a venv holding `pip ins
 pyinstaller and the torch build you want: CPU, CUDA or MPS). Outputs:
 
     build/dist/Ganvas/                         the onedir bundle (Ganvas.app too on macOS)
-    build/dist/Ganvas-<version>-linux-<arch>[-<variant>].tar.gz      Linux
+    build/dist/Ganvas-<version>-linux-<arch>[-<variant>].tar.gz      Linux (with ganvas.desktop,
+                                                                     its icon and
+                                                                     install-desktop-entry.sh)
     build/dist/Ganvas-<version>-windows-<arch>[-<variant>]-setup.exe Windows (Inno Setup's
                                                                      iscc, when installed)
     build/dist/Ganvas-<version>-macos-<arch>[-<variant>].dmg         macOS (hdiutil)
@@ -132,12 +134,27 @@ def strip_torch_libraries(bundle: Path) -> None:
     print(f"build: stripped torch/lib: {human(before)} → {human(after)}")
 
 
-def wrap_linux(variant: str) -> Path:
-    out = DIST / artefact_name(".tar.gz", variant)
-    src = bundle_dir()
+def linux_desktop_files() -> list[tuple[Path, str, int]]:
+    """(file, name in the bundle folder, mode): the menu entry, its icon and the script that
+    installs both for the user (a tarball cannot; the entry needs the folder's full path)."""
+    return [
+        (BUILD / "linux" / "ganvas.desktop", "ganvas.desktop", 0o644),
+        (ROOT / "resources" / "icons" / "ganvas.png", "ganvas.png", 0o644),
+        (BUILD / "linux" / "install-desktop-entry.sh", "install-desktop-entry.sh", 0o755),
+    ]
+
+
+def wrap_linux(variant: str, dist: Path = DIST) -> Path:
+    out = dist / artefact_name(".tar.gz", variant)
+    src = bundle_dir(dist)
     print(f"build: writing {out.name}", flush=True)
     with tarfile.open(out, "w:gz", compresslevel=6) as tar:
         tar.add(src, arcname=src.name)  # symlinks stay symlinks
+        for path, name, mode in linux_desktop_files():
+            info = tar.gettarinfo(path, arcname=f"{src.name}/{name}")
+            info.mode = mode  # executable or not, whatever the checkout's file says
+            with path.open("rb") as f:
+                tar.addfile(info, f)
     return out
 
 

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -235,6 +236,37 @@ def _to_8bit(im: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), "L")
 
 
+_ICC_MODES = ("RGB", "RGBA", "L", "LA", "CMYK", "P")
+
+
+@functools.cache
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """Pixels in an embedded colour profile (Adobe RGB, Display P3, a printer's CMYK …) become
+    sRGB, which the model learns and every export declares; alpha is kept as it is. A broken
+    profile, or one that does not fit the image's mode, is ignored: the pixels are used as-is."""
+    if not icc or im.mode not in _ICC_MODES:
+        return im
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "srgb" in ImageCms.getProfileDescription(source).lower():
+            return im  # already sRGB (most photos): skip the transform's cost
+        if im.mode == "P":
+            im = im.convert("RGBA" if im.has_transparency_data else "RGB")
+        alpha = im.getchannel("A") if im.mode in ("RGBA", "LA") else None
+        if alpha is not None:
+            im = im.convert(im.mode[:-1])  # the colour bands alone, not composited
+        out = ImageCms.profileToProfile(im, source, _srgb_profile(), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return im
+    if alpha is not None:
+        out.putalpha(alpha)
+    return out
+
+
 def _to_rgb_or_rgba(im: Image.Image) -> Image.Image:
     if im.mode.startswith("I") or im.mode == "F":
         im = _to_8bit(im)
@@ -289,9 +321,10 @@ def load_image(path: Path, cfg: DataConfig) -> np.ndarray:
             # JPEG only: let libjpeg decode at 1/2../1/8 scale, still ≥ R on both sides
             im.draft(None, (cfg.resolution, cfg.resolution))
             im.load()  # first frame only for animations; truncated data raises here
+            icc = im.info.get("icc_profile")
             if _orientation(im) != 1:  # skip the full-size copy exif_transpose makes otherwise
                 im = ImageOps.exif_transpose(im)
-            im = _to_rgb_or_rgba(im)
+            im = _to_rgb_or_rgba(_to_srgb(im, icc))
             out = np.asarray(_fit(im, cfg))
         except MemoryError:
             raise ImageSkipped("too large to decode (out of memory)") from None

@@ -7,12 +7,13 @@ PNG: `ganvas` (JSON) and `parameters` (readable) text chunks. JPEG/WebP: EXIF Us
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
+from PIL import Image, ImageCms, ImageDraw, ImageFont, PngImagePlugin
 
 from . import __version__
 from .files import WriteError, write_atomic
@@ -73,6 +74,12 @@ def image_format(path: Path) -> str:
     return fmt
 
 
+@functools.cache
+def srgb_icc() -> bytes:
+    """An sRGB ICC profile: exports say what their pixels are, so other apps show them right."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
 def save_image(
     path: Path | str,
     pixels: np.ndarray,
@@ -96,7 +103,7 @@ def save_image(
         flat = Image.new("RGB", img.size, (255, 255, 255))
         flat.paste(img, mask=img.getchannel("A"))
         img = flat
-    options: dict[str, Any] = {"format": fmt}
+    options: dict[str, Any] = {"format": fmt, "icc_profile": srgb_icc()}
     if fmt == "PNG":
         info = PngImagePlugin.PngInfo()
         if record:

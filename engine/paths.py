@@ -21,3 +21,8 @@ def startup_model_path() -> Path:
     `default` stays the base that fine-tunes start from, at 64 px or grown to 128)."""
     large = resources_dir() / "models" / "default-128.safetensors"
     return large if large.is_file() else default_model_path()
+
+
+def license_file() -> Path:
+    """Ganvas's licence text (Apache-2.0): LICENSE beside resources/, in a bundle as well."""
+    return resources_dir().parent / "LICENSE"

@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
+
+from engine import __version__
+from engine.logfile import start_log_file
+from engine.paths import resources_dir
 
 if TYPE_CHECKING:
     from .window.main_window import MainWindow
@@ -96,6 +101,7 @@ def run_app(argv: list[str]) -> int:
     args, qt_args = parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    log_file = start_log_file()  # before anything can fail, so the error reaches the file too
 
     from engine.paths import startup_model_path  # plain pathlib, no torch
     from gui.core.errors import ErrorReporter
@@ -107,9 +113,10 @@ def run_app(argv: list[str]) -> int:
     if args.screenshot is not None and _headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots work on servers too
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
-    app.setApplicationName("Ganvas")
-    app.setOrganizationName("Ganvas")
+    identify_app(app)
     apply_theme(app)
+    if log_file is not None:
+        log.info("Ganvas %s; log file %s", __version__, log_file)
 
     reporter = ErrorReporter(interactive=args.screenshot is None)
     window = MainWindow(renderer=Renderer(device=args.device), reporter=reporter)
@@ -154,6 +161,20 @@ def run_app(argv: list[str]) -> int:
         if taker is None:
             sys.excepthook = previous_hook
     return taker.exit_code if taker is not None and taker.exit_code is not None else code
+
+
+def app_icon() -> QIcon:
+    """The Ganvas icon (build/make_icons.py draws it); a null icon when the file is missing."""
+    return QIcon(str(resources_dir() / "icons" / "ganvas.png"))
+
+
+def identify_app(app: QApplication) -> None:
+    """Name and icon: the title bar, the taskbar and the settings folders use them."""
+    app.setApplicationName("Ganvas")
+    app.setOrganizationName("Ganvas")
+    app.setWindowIcon(app_icon())
+    # Wayland and GNOME match windows to ganvas.desktop (build/linux/) by this name
+    app.setDesktopFileName("ganvas")
 
 
 def _headless() -> bool:

@@ -16,6 +16,7 @@ _scratch = Path(tempfile.mkdtemp(prefix="ganvas-tests-"))
 os.environ.setdefault("GANVAS_DATA_DIR", str(_scratch / "data"))
 os.environ.setdefault("GANVAS_CACHE_DIR", str(_scratch / "cache"))
 os.environ.setdefault("GANVAS_CONFIG_DIR", str(_scratch / "config"))
+os.environ.setdefault("GANVAS_LOG_DIR", str(_scratch / "log"))
 MODEL_WAIT_MS = 30_000  # a test window shows the tiny model's first grid within this
 
 

@@ -7,10 +7,11 @@ import sys
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.errors import user_message
+from engine.logfile import active_log_file
 
 log = logging.getLogger("ganvas")
 
@@ -44,10 +45,7 @@ class ErrorReporter(QObject):
         self.history.append((title, message))
         self.reported.emit(title, message)
         if self.interactive:
-            box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=parent)
-            if details:
-                box.setDetailedText(details)
-            box.exec()
+            error_box(title, message, details, parent=parent).exec()
 
     def report_exception(
         self, title: str, exc: BaseException, *, parent: QWidget | None = None
@@ -66,6 +64,28 @@ class ErrorReporter(QObject):
             self.report("Something went wrong", plain_message(exc), details)
 
         sys.excepthook = hook
+
+
+def error_box(
+    title: str, message: str, details: str = "", *, parent: QWidget | None = None
+) -> QMessageBox:
+    """The warning box: the message, then where the log file is (to send with a bug report)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=parent)
+    if details:
+        box.setDetailedText(details)
+    note = log_note()
+    if note:
+        box.setInformativeText(note)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return box
+
+
+def log_note() -> str:
+    """One short line and the log folder, or "" when there is no log file."""
+    path = active_log_file()
+    if path is None:
+        return ""
+    return f"The details are also saved in the log file {path.name}, in:\n{path.parent}"
 
 
 def plain_message(exc: BaseException) -> str:

@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 # Menu keys in menu-bar order, with their titles.
-MENUS = {"file": "&File", "edit": "&Edit", "images": "&Images", "train": "&Train", "view": "&View"}
+MENUS = {
+    "file": "&File",
+    "edit": "&Edit",
+    "images": "&Images",
+    "train": "&Train",
+    "view": "&View",
+    "help": "&Help",
+}
 
 
 class Host(Protocol):

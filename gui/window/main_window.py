@@ -22,6 +22,7 @@ from ..core.renderer import Renderer, RenderRequest, RenderResult
 from ..core.state import BrowseState, ModelInfo, ModelStatus
 from ..core.studio import Studio
 from ..export.actions import install_exports
+from ..help.feature import install_help
 from ..likes.likes import install_preferences
 from ..project.feature import dropped_image, install_projection
 from ..train.dock import dropped_folder, install_train
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.projection = install_projection(studio, host)  # open image, Projection dock
         self.exports = install_exports(studio, host)  # export dialogs
         self.preferences = install_preferences(studio, host)  # thumbs up/down, Likes dock
+        self.help = install_help(studio, host)  # Help menu: help page (F1), shortcuts, About
         studio.setParent(self)  # the last child: deleted after the features that use it
 
     # --- construction -------------------------------------------------------------------
@@ -292,5 +294,6 @@ class MainWindow(QMainWindow):
         self.exports.shutdown()
         self.projection.shutdown()
         self.preferences.shutdown()
+        self.help.shutdown()
         self.studio.shutdown()
         super().closeEvent(event)
