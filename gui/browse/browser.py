@@ -101,6 +101,7 @@ class Browser(QObject):
         self.rng = random.Random()
         self.history = studio.history
         self.library = studio.library
+        browse.known = lambda: self.library.known  # captions name an image's parents
         self.loader = DirectionsLoader(self)
         self.perf = PerfMeter()
         self._contexts: dict[int, tuple[str, Hashable, Recipe]] = {}
@@ -137,7 +138,7 @@ class Browser(QObject):
             "Directions",
             self.directions,
             area=right,
-            tip="Move the current image along principal directions of w",
+            tip="Change the current picture along the main ways this model's pictures differ",
             bare_tab=True,
         )
         self.breeding_dock = add(
@@ -438,7 +439,7 @@ class Browser(QObject):
             return
         dragging = self.browse.psi_slider.isSliderDown()
         merge = self.history.gesture_key("psi") if dragging else None
-        text = f"Truncation ψ {psi:.2f}"
+        text = f"Variety {psi:.2f}"
         if current.ws is None:
             self.history.apply(current.replace(psi=psi), text, merge)
         else:
@@ -456,7 +457,7 @@ class Browser(QObject):
         current = self.state.current
         edits = edits_with(current, direction, value, start, end)
         merge = self.history.gesture_key(f"direction {direction.name}") if dragging else None
-        self.history.apply(current.replace(edits=edits), f"{direction.name} {value:+.2f}σ", merge)
+        self.history.apply(current.replace(edits=edits), f"{direction.name} {value:+.2f}", merge)
 
     def reset_edits(self) -> None:
         self.history.apply(self.state.current.replace(edits=[]), "Reset directions")
