@@ -281,11 +281,9 @@ class DirectionsPanel(QWidget):
         self.reset_button = QPushButton("Reset all")
         self.reset_button.setToolTip("Set every direction back to 0 (Ctrl+0)")
         self.reset_button.clicked.connect(self.reset_requested)
-        self.add_button = QToolButton()
+        self.add_button = QPushButton("Your directions")
         self.add_button.setObjectName("addDirectionButton")
-        self.add_button.setText("Your directions")
         self.add_button.setToolTip("Add a direction of your own, or load and export them")
-        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.add_button)
         self.add_between_action = menu.addAction("Add from two pictures…")
         self.add_between_action.setToolTip(

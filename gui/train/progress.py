@@ -88,10 +88,11 @@ class ProgressPage(QWidget):
             "simply memorise your folder; it rises by itself when it starts to "
             "(adaptive augmentation, ADA probability p)"
         )
-        self.swd_plot = LinePlot("Distance to your images (lower is closer)")
-        self.swd_plot.add_series("SWD", "violet", markers=True, label="Distance")
+        self.swd_plot = LinePlot("Distance to your images")
+        self.swd_plot.add_series("SWD", "violet", markers=True, label="Now")
         self.swd_plot.setToolTip(
-            "How different the model's pictures still are from your images, measured on "
+            "Lower is closer: how different the model's pictures still are from your images, "
+            "measured on "
             "small patches (sliced Wasserstein distance, SWD ×1000)"
         )
         self.swd_plot.placeholder = "Measured every tenth of the run"
