@@ -30,20 +30,20 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "quick",
             "Quick",
-            "A first look in minutes: short run, small batches, hinge loss, light augmentation.",
+            "A first look in minutes: a short run that sees your images fewer times.",
             {"kimg": 20.0, "batch": 8, "loss": "hinge", "augment": "color,translation"},
         ),
         Preset(
             "balanced",
             "Balanced",
-            "Good results on a few hundred images: non-saturating loss with R1, full "
-            "adaptive augmentation.",
+            "Good results on a few hundred images: a longer run with full copy protection, "
+            "so the model learns your style instead of memorising single images.",
             {"kimg": 100.0, "batch": 16, "loss": "ns", "augment": "color,translation,cutout"},
         ),
         Preset(
             "best",
             "Best",
-            "Long run with larger batches for the cleanest result; worth it on a GPU.",
+            "A long run with more images per step for the cleanest result; worth it on a GPU.",
             {"kimg": 500.0, "batch": 32, "loss": "ns", "augment": "color,translation,cutout"},
         ),
     )

@@ -14,12 +14,12 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Hashable
-from typing import TYPE_CHECKING
+from collections.abc import Hashable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMenu
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMenu, QMessageBox
 
 from engine.breeding import (
     Crossbreed,
@@ -30,10 +30,17 @@ from engine.breeding import (
     lattice_point,
     lattice_seeds,
 )
-from engine.directions import NamedDirection
+from engine.directions import (
+    NamedDirection,
+    direction_between,
+    load_named_directions,
+    named_directions_path,
+    save_named_directions,
+)
 from engine.latent import Latent, StyleMix
 
-from ..core.latents import edits_with
+from ..core.latents import describe_latent, edits_with
+from ..core.models import ModelRef, job_model
 from ..core.renderer import RenderRequest, RenderResult
 from ..core.state import MAX_SEED, ModelInfo
 from .breeding import OFFSPRING, BreedingPanel
@@ -101,6 +108,7 @@ class Browser(QObject):
         self.rng = random.Random()
         self.history = studio.history
         self.library = studio.library
+        browse.known = lambda: self.library.known  # captions name an image's parents
         self.loader = DirectionsLoader(self)
         self.perf = PerfMeter()
         self._contexts: dict[int, tuple[str, Hashable, Recipe]] = {}
@@ -137,7 +145,7 @@ class Browser(QObject):
             "Directions",
             self.directions,
             area=right,
-            tip="Move the current image along principal directions of w",
+            tip="Change the current picture along the main ways this model's pictures differ",
             bare_tab=True,
         )
         self.breeding_dock = add(
@@ -294,6 +302,11 @@ class Browser(QObject):
         d.gesture_finished.connect(self.history.end_gesture)
         d.save_requested.connect(self._ask_save_direction)
         d.remove_requested.connect(self.library.remove_direction)
+        d.rename_requested.connect(self._ask_rename_direction)
+        d.add_between_requested.connect(self._ask_add_between)
+        d.add_likes_requested.connect(self.add_direction_from_likes)
+        d.load_requested.connect(self._ask_load_directions)
+        d.export_requested.connect(self._ask_export_directions)
         d.reset_requested.connect(self.reset_edits)
         self.loader.progress.connect(d.show_progress)
         self.loader.loaded.connect(self._on_directions)
@@ -328,7 +341,7 @@ class Browser(QObject):
         directions_done = (
             self.model is None
             or self.directions.cached is not None
-            or (self.directions.status.text().startswith("No principal"))
+            or (self.directions.status.text().startswith("No main directions"))
         )
         return (
             directions_done
@@ -363,7 +376,7 @@ class Browser(QObject):
         self.breeding.show_offspring([], [], "Child")
         self.breeding.show_latent(s.current)
         self.interpolation.set_keys([])
-        self.directions.clear("Finding the principal directions of w…")
+        self.directions.clear("Finding the main directions of this model…")
         self.directions.set_saved(self.library.directions, info.num_ws)
         self.directions.show_latent(s.current)
         self._publish()
@@ -393,7 +406,7 @@ class Browser(QObject):
         self.studio.directions = (*d.principal, *d.saved)
 
     def _on_directions_failed(self, message: str, details: str) -> None:
-        self.directions.clear("No principal directions: " + message)
+        self.directions.clear("No main directions: " + message)
         self._publish()
         self.studio.reporter.report(
             "Could not find directions", message, details, parent=self.host.widget
@@ -438,7 +451,7 @@ class Browser(QObject):
             return
         dragging = self.browse.psi_slider.isSliderDown()
         merge = self.history.gesture_key("psi") if dragging else None
-        text = f"Truncation ψ {psi:.2f}"
+        text = f"Variety {psi:.2f}"
         if current.ws is None:
             self.history.apply(current.replace(psi=psi), text, merge)
         else:
@@ -456,7 +469,7 @@ class Browser(QObject):
         current = self.state.current
         edits = edits_with(current, direction, value, start, end)
         merge = self.history.gesture_key(f"direction {direction.name}") if dragging else None
-        self.history.apply(current.replace(edits=edits), f"{direction.name} {value:+.2f}σ", merge)
+        self.history.apply(current.replace(edits=edits), f"{direction.name} {value:+.2f}", merge)
 
     def reset_edits(self) -> None:
         self.history.apply(self.state.current.replace(edits=[]), "Reset directions")
@@ -689,6 +702,108 @@ class Browser(QObject):
             NamedDirection(name, list(direction.vector), direction.std, start, end)
         )
 
+    # --- directions of your own: rename, from two pictures, from likes, load, export ----------
+
+    def _tell(self, title: str, text: str) -> None:
+        QMessageBox.information(self.host.widget, title, text)
+
+    def _ask_rename_direction(self, old: str) -> None:
+        name, ok = QInputDialog.getText(self.host.widget, "Rename direction", "New name:", text=old)
+        if ok and name.strip() and name.strip() != old:
+            try:
+                self.library.rename_direction(old, name)
+            except ValueError as exc:
+                self._tell("Rename direction", str(exc).capitalize() + ".")
+
+    def _ask_add_between(self) -> None:
+        favs = [f.latent for f in self.library_panel.selected_favourites()]
+        if self.model is None or not favs:
+            self._tell(
+                "Add from two pictures",
+                "Select a favourite in Library: the direction goes from the current picture "
+                "to it. Select two favourites to go from the first to the second.",
+            )
+            return
+        a, b = (favs[0], favs[1]) if len(favs) >= 2 else (self.state.current, favs[0])
+        name, ok = QInputDialog.getText(
+            self.host.widget,
+            "Add from two pictures",
+            f"From {describe_latent(a).split('  ·  ')[0]} to "
+            f"{describe_latent(b).split('  ·  ')[0]}. Name:",
+        )
+        if ok and name.strip():
+            self.add_direction_between(a, b, name.strip())
+
+    def add_direction_between(self, a: Latent, b: Latent, name: str):
+        """Add the direction from picture `a` to picture `b` (a job: seeds need the model)."""
+        if self.model is None:
+            return None
+        job = self.studio.jobs.start(
+            "Direction between two pictures", _between_job, ModelRef.from_info(self.model), a, b
+        )
+        job.done.connect(lambda ws: self._add_between_done(ws, name))
+        job.failed.connect(lambda msg, det: self._tell("Add from two pictures", msg))
+        return job
+
+    def _add_between_done(self, ws: tuple, name: str) -> None:
+        try:
+            self.library.save_direction(direction_between(ws[0], ws[1], name), keep_both=True)
+        except ValueError as exc:
+            self._tell("Add from two pictures", str(exc).capitalize() + ".")
+
+    def add_direction_from_likes(self) -> None:
+        fit = self.studio.taste
+        if fit is None:
+            self._tell(
+                "Add from your likes",
+                "Rate a few pictures up and down in Likes first, so Ganvas can learn your taste.",
+            )
+            return
+        d = NamedDirection("My taste", list(fit.direction), fit.std)
+        self.library.save_direction(d, keep_both=True)
+
+    def _ask_export_directions(self) -> None:
+        if self.model is None or not self.library.directions:
+            self._tell("Export directions", "Save or add a direction of your own first.")
+            return
+        start = str(named_directions_path(self.model.path))
+        path, _ = QFileDialog.getSaveFileName(
+            self.host.widget, "Export directions", start, "Directions (*.json)"
+        )
+        if path:
+            self.export_directions(path)
+
+    def export_directions(self, path: str) -> None:
+        try:
+            save_named_directions(path, self.library.directions)
+        except OSError as exc:
+            self._tell("Export directions", f"Could not write {path}: {exc.strerror or exc}")
+
+    def _ask_load_directions(self) -> None:
+        if self.model is None:
+            return
+        start = str(named_directions_path(self.model.path))
+        path, _ = QFileDialog.getOpenFileName(
+            self.host.widget, "Load directions", start, "Directions (*.json)"
+        )
+        if path:
+            self.load_directions(path)
+
+    def load_directions(self, path: str) -> int:
+        """Add the directions in a file (names kept unique); → how many were added."""
+        try:
+            loaded = load_named_directions(path)
+        except ValueError as exc:
+            self._tell("Load directions", str(exc).capitalize() + ".")
+            return 0
+        width = len(self.directions.principal[0].vector) if self.directions.principal else None
+        loaded = [d for d in loaded if width is None or len(d.vector) == width]
+        if not loaded:
+            self._tell("Load directions", "The file holds no directions for this model.")
+        for d in loaded:
+            self.library.save_direction(d, keep_both=True)
+        return len(loaded)
+
     def _update_actions(self, *_: object) -> None:
         has_model = self.model is not None
         stack = self.history.stack
@@ -711,6 +826,18 @@ class Browser(QObject):
 
     def _show_perf(self) -> None:
         self.perf_label.setText(self.perf.text())
+
+
+def _between_job(model: ModelRef, a: Latent, b: Latent) -> Iterator[dict[str, Any]]:
+    """The per-layer w of two pictures (seeds need the model's mapping network); → (wa, wb)."""
+    import torch
+
+    from engine.latent import latent_ws
+
+    yield {"text": "Finding the direction between two pictures…"}
+    G = job_model(model, with_discriminator=False).G
+    with torch.no_grad():
+        return latent_ws(G, a).cpu().tolist(), latent_ws(G, b).cpu().tolist()
 
 
 def install_browser(studio: Studio, host: Host, browse: BrowsePanel) -> Browser:

@@ -3,7 +3,10 @@ each on a layer range, plus directions the user named and saved.
 
 The principal directions are computed (or read from their cache) in the background by
 `DirectionsLoader`, a job (gui.core.jobs) around engine.directions.iter_directions.
-A slider's unit is one standard deviation of w along its direction.
+A slider's unit (its "strength") is one standard deviation of w along its direction, and it
+stops at ±MAX_STRENGTH: the PCA samples hardly reach further, so the picture breaks up there.
+Saved directions can be renamed and deleted, added from two pictures or from the likes, and
+exported to / loaded from a JSON file; the browser does the work behind those requests.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -28,14 +32,24 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 from superqt import QLabeledDoubleSlider
 
-from engine.directions import DEFAULT_COMPONENTS, DEFAULT_SAMPLES, NamedDirection
+from engine.directions import (
+    DEFAULT_COMPONENTS,
+    DEFAULT_SAMPLES,
+    MAX_STRENGTH,
+    NamedDirection,
+    clamp_strength,
+)
 from engine.latent import Edit, Latent
 
 from ..core.jobs import Job, JobRunner
 
 log = logging.getLogger("ganvas")
 
-AMOUNT_RANGE = 4.0  # slider range, in standard deviations either way
+AMOUNT_RANGE = MAX_STRENGTH  # slider range, in standard deviations either way
+RANGE_WHY = (
+    f"It stops at ±{MAX_STRENGTH:g}: the model has hardly ever made pictures further out, "
+    "so they would break up."
+)
 
 
 def _directions_job(path: str, sha256: str, k: int, samples: int):
@@ -102,6 +116,7 @@ class DirectionRow(QObject):
     gesture_finished = Signal()
     save_requested = Signal(object)  # row
     remove_requested = Signal(object)  # row
+    rename_requested = Signal(object)  # row
 
     def __init__(
         self, direction: NamedDirection, num_ws: int, *, saved: bool, explained: float | None = None
@@ -110,9 +125,15 @@ class DirectionRow(QObject):
         self.direction, self.saved = direction, saved
         self.name = QLabel(direction.name)
         self.name.setObjectName("directionName")
-        what = f"explains {explained:.1%} of the variance of w" if explained is not None else ""
-        kind = "Saved direction" if saved else "Principal direction of w (GANSpace)"
-        self.name.setToolTip(f"{kind} {direction.name}{': ' + what if what else ''}")
+        if saved:
+            self.name.setToolTip(f"Your direction {direction.name}")
+        else:
+            share = f", {explained:.1%} of how they differ" if explained is not None else ""
+            self.name.setToolTip(
+                f"{direction.name}: one of the main ways this model's pictures differ{share} "
+                "(principal component of w, GANSpace). Save it under a name that says what it "
+                "does."
+            )
 
         self.slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName(f"direction_{direction.name}")
@@ -123,8 +144,8 @@ class DirectionRow(QObject):
         self.slider.setValue(0.0)
         self.slider.setMinimumWidth(120)
         self.slider.setToolTip(
-            f"Move the image along {direction.name}, in standard deviations of w "
-            "(0 = unchanged). Drag, or use the arrow keys."
+            f"Strength of {direction.name}: 0 leaves the picture as it is, 1 is a typical "
+            f"change (one standard deviation, σ, of w). {RANGE_WHY} Drag, or use the arrow keys."
         )
         end = num_ws - 1 if direction.end is None else min(direction.end, num_ws - 1)
         self.start = self._layer_box(
@@ -139,9 +160,13 @@ class DirectionRow(QObject):
         self.button = QToolButton()
         self.button.setObjectName("rowButton")
         if saved:
-            self.button.setText("Remove")
-            self.button.setToolTip(f"Forget the saved direction {direction.name}")
-            self.button.clicked.connect(lambda: self.remove_requested.emit(self))
+            self.button.setText("Edit")
+            self.button.setToolTip(f"Rename or delete {direction.name}")
+            self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            menu = QMenu(self.button)
+            menu.addAction("Rename…", lambda: self.rename_requested.emit(self))
+            menu.addAction("Delete", lambda: self.remove_requested.emit(self))
+            self.button.setMenu(menu)
         else:
             self.button.setText("Save…")
             self.button.setToolTip(
@@ -192,7 +217,7 @@ class DirectionRow(QObject):
 
     def show_edit(self, edit: Edit | None, num_ws: int) -> None:
         """Reflect the current image's edit for this direction (without emitting)."""
-        value = 0.0 if edit is None else edit.amount / (self.direction.std or 1.0)
+        value = 0.0 if edit is None else clamp_strength(edit.amount / (self.direction.std or 1.0))
         for w in (self.slider, self.start, self.end):
             w.blockSignals(True)
         if abs(self.slider.value() - value) > 1e-6:
@@ -211,7 +236,12 @@ class DirectionsPanel(QWidget):
     gesture_finished = Signal()
     save_requested = Signal(object, int, int)  # NamedDirection, start, end
     remove_requested = Signal(str)  # name
+    rename_requested = Signal(str)  # name
     reset_requested = Signal()
+    add_between_requested = Signal()  # from two pictures
+    add_likes_requested = Signal()  # from what the likes learned
+    load_requested = Signal()
+    export_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -251,10 +281,30 @@ class DirectionsPanel(QWidget):
         self.reset_button = QPushButton("Reset all")
         self.reset_button.setToolTip("Set every direction back to 0 (Ctrl+0)")
         self.reset_button.clicked.connect(self.reset_requested)
+        self.add_button = QPushButton("Your directions")
+        self.add_button.setObjectName("addDirectionButton")
+        self.add_button.setToolTip("Add a direction of your own, or load and export them")
+        menu = QMenu(self.add_button)
+        self.add_between_action = menu.addAction("Add from two pictures…")
+        self.add_between_action.setToolTip(
+            "From the current picture to a selected favourite (or between two selected "
+            "favourites): strength 1 goes the whole way"
+        )
+        self.add_between_action.triggered.connect(self.add_between_requested)
+        self.add_likes_action = menu.addAction("Add from your likes")
+        self.add_likes_action.setToolTip("The direction Ganvas learned from your likes")
+        self.add_likes_action.triggered.connect(self.add_likes_requested)
+        menu.addSeparator()
+        self.load_action = menu.addAction("Load…", self.load_requested)
+        self.export_action = menu.addAction("Export…", self.export_requested)
+        menu.setToolTipsVisible(True)
+        self.add_button.setMenu(menu)
         footer = QHBoxLayout()
-        unit = QLabel("σ: standard deviations of w")
+        unit = QLabel("Strength 1 = a typical change")
         unit.setObjectName("panelHint")
+        unit.setToolTip("One standard deviation (σ) of w along the direction. " + RANGE_WHY)
         footer.addWidget(unit, 1)
+        footer.addWidget(self.add_button)
         footer.addWidget(self.reset_button)
 
         layout = QVBoxLayout(self)
@@ -271,6 +321,7 @@ class DirectionsPanel(QWidget):
     def clear(self, message: str) -> None:
         self.principal, self.explained, self.saved, self.cached = [], [], [], None
         self.status.setText(message)
+        self.status.setToolTip("")
         self.progress.hide()
         self._rebuild()
 
@@ -278,7 +329,7 @@ class DirectionsPanel(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(step)
         self.progress.show()
-        self.status.setText(f"Finding principal directions… {step:,} of {total:,} samples")
+        self.status.setText(f"Finding the main directions… {step:,} of {total:,} samples")
 
     def set_principal(self, directions, num_ws: int, cached: bool) -> None:
         """engine.directions.Directions → one slider per component (PC1, PC2, …)."""
@@ -291,9 +342,12 @@ class DirectionsPanel(QWidget):
         total = sum(self.explained)
         self.progress.hide()
         self.status.setText(
-            f"{len(self.principal)} principal directions of w (GANSpace), explaining "
-            f"{total:.0%} of its variance · {directions.samples:,} samples"
-            + (" · from cache" if cached else "")
+            f"{len(self.principal)} main directions: the ways this model's pictures differ "
+            f"most ({total:.0%} of all the difference)"
+        )
+        self.status.setToolTip(
+            f"Principal components of w (GANSpace) from {directions.samples:,} samples, "
+            f"explaining {total:.0%} of its variance" + (" · read from the cache" if cached else "")
         )
         self._rebuild()
 
@@ -316,7 +370,7 @@ class DirectionsPanel(QWidget):
         self.rows = []
         line = 0
         if self.principal or self.saved:
-            for col, text in enumerate(["", "Amount (σ)", "From", "To"]):
+            for col, text in enumerate(["", "Strength", "From", "To"]):
                 head = QLabel(text)
                 head.setObjectName("columnHead")
                 align = Qt.AlignmentFlag.AlignCenter if col >= 2 else Qt.AlignmentFlag.AlignLeft
@@ -327,7 +381,7 @@ class DirectionsPanel(QWidget):
                 DirectionRow(d, self.num_ws, saved=False, explained=self.explained[i]), line
             )
         if self.saved:
-            head = QLabel("Saved directions")
+            head = QLabel("Your directions")
             head.setObjectName("sectionHead")
             self.grid.addWidget(head, line, 0, 1, 5)
             line += 1
@@ -344,6 +398,7 @@ class DirectionsPanel(QWidget):
             lambda r: self.save_requested.emit(r.direction, *r.layer_range())
         )
         row.remove_requested.connect(lambda r: self.remove_requested.emit(r.direction.name))
+        row.rename_requested.connect(lambda r: self.rename_requested.emit(r.direction.name))
         self.rows.append(row)
         return line + 1
 

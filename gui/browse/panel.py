@@ -3,6 +3,7 @@ and the seed pad."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -42,6 +43,8 @@ class BrowsePanel(QWidget):
         self.result: RenderResult | None = None  # the grid on screen
         self.preview_result: RenderResult | None = None  # the newest render of the preview
         self.animating = False  # the interpolation player owns the preview while playing
+        # lineage id → latent (the library's), so captions can name an image's parents
+        self.known: Callable[[], Mapping[int, Latent]] = dict
 
         self.grid = ImageGrid(len(state.seeds), align_top=True)
         self.preview = PreviewView()
@@ -55,7 +58,8 @@ class BrowsePanel(QWidget):
         self.seed_box.setMinimumWidth(150)
         self.seed_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.seed_box.setToolTip(
-            "Seed of the selected image: type a number (0 to 2³¹−1) and press Enter to replace it"
+            "Seed: the starting number of the selected image; the same seed always gives the "
+            "same picture. Type a number (0 to 2³¹−1) and press Enter to replace it"
         )
 
         self.psi_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
@@ -65,9 +69,10 @@ class BrowsePanel(QWidget):
         self.psi_slider.setSingleStep(0.01)
         self.psi_slider.setPageStep(0.1)
         self.psi_slider.setToolTip(
-            "Truncation ψ around the average image: 0 gives the average, lower values more "
-            "typical and safer images, higher ones more varied and unusual (1.0 = none); "
-            "negative values give the 'opposite' image"
+            "Truncation ψ: how far the pictures may stray from the model's average picture. "
+            "0 gives the average, lower values more typical and safer pictures, higher ones "
+            "more varied and unusual (1.0 = no truncation); negative values give the "
+            "'opposite' picture"
         )
 
         self._build_layout()
@@ -80,7 +85,7 @@ class BrowsePanel(QWidget):
         controls.setVerticalSpacing(10)
         seed_label = QLabel("Seed")
         seed_label.setToolTip(self.seed_box.toolTip())
-        psi_label = QLabel("Truncation ψ")
+        psi_label = QLabel("Variety")
         psi_label.setToolTip(self.psi_slider.toolTip())
         pad_label = QLabel("Seed pad")
         pad_label.setToolTip(self.pad.toolTip())
@@ -156,7 +161,7 @@ class BrowsePanel(QWidget):
             self.preview.set_caption("")
             return
         res = s.model.resolution
-        self.preview.set_caption(f"{describe_latent(s.current)}  ·  {res}×{res} px")
+        self.preview.set_caption(f"{describe_latent(s.current, self.known())}  ·  {res}×{res} px")
 
     def cell_image(self, index: int) -> QImage | None:
         return self.result.images[index] if self.result is not None else None

@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from engine.breeding import latent_id
 from engine.directions import NamedDirection
 from engine.latent import Edit, Latent
 
 
-def describe_latent(latent: Latent) -> str:
-    """A short caption: where the image came from and what was done to it."""
+def _short_name(latent: Latent | None) -> str | None:
+    """ "seed 12" for a plain seed; None when the parent is unknown or itself made."""
+    return f"seed {latent.seed}" if latent is not None and latent.ws is None else None
+
+
+def _origin(latent: Latent, known: Mapping[int, Latent]) -> str:
+    """Where the image came from, named by its parents where they are known."""
     if latent.ws is None:
-        parts = [f"Seed {latent.seed}"]
-    elif len(latent.parents) >= 2:
-        parts = [f"Blend of {len(latent.parents)}"]
-    elif latent.parents:
-        parts = ["Child"]
-    else:
-        parts = ["Explicit w"]
-    parts.append(f"ψ {latent.psi:.2f}")
+        return f"Seed {latent.seed}"
+    parents = latent.parents
+    if not parents:
+        return "Found image"  # an explicit w: projected or restored from a file
+    if len(parents) == 1:
+        name = _short_name(known.get(parents[0]))
+        return f"Child of {name}" if name else "Child"
+    # the seed pad's blend keeps its first corner's seed and names the four corner seeds
+    if len(parents) == 4 and latent_id(Latent(seed=latent.seed, psi=latent.psi)) in parents:
+        return f"Seed pad mix near seed {latent.seed}"
+    names = [_short_name(known.get(p)) for p in parents]
+    if all(names):
+        return "Crossbreed of " + " × ".join(n for n in names if n)
+    return f"Crossbreed of {len(parents)} images"
+
+
+def describe_latent(latent: Latent, known: Mapping[int, Latent] | None = None) -> str:
+    """A short caption: where the image came from and what was done to it.
+
+    `known` (lineage id → latent, the library's) names the parents: "Crossbreed of seed 3 ×
+    seed 7"."""
+    parts = [_origin(latent, known or {})]
+    parts.append(f"variety {latent.psi:.2f}")
     if latent.mix is not None:
         parts.append(f"styles from seed {latent.mix.seed} ({len(latent.mix.layers)} layers)")
     moved = [e for e in latent.edits if e.amount]

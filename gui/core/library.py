@@ -24,7 +24,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from engine.breeding import latent_id
-from engine.directions import NamedDirection, load_named_directions, save_named_directions
+from engine.directions import (
+    NamedDirection,
+    add_direction,
+    load_named_directions,
+    rename_direction,
+    save_named_directions,
+)
 from engine.files import write_text_atomic
 from engine.latent import Latent
 from engine.runs import data_dir  # per-user data: $GANVAS_DATA_DIR or the platform's
@@ -246,10 +252,19 @@ class Library(QObject):
 
     # --- saved directions -------------------------------------------------------------------
 
-    def save_direction(self, direction: NamedDirection) -> None:
-        """Add (or replace, by name) a named direction and write the file."""
-        self.directions = [d for d in self.directions if d.name != direction.name]
-        self.directions.append(direction)
+    def save_direction(self, direction: NamedDirection, *, keep_both: bool = False) -> None:
+        """Add a named direction and write the file: it replaces one of the same name, or with
+        `keep_both` is added as "name 2"."""
+        if keep_both:
+            self.directions = add_direction(self.directions, direction)
+        else:
+            self.directions = [d for d in self.directions if d.name != direction.name]
+            self.directions.append(direction)
+        self._write_directions()
+
+    def rename_direction(self, old: str, new: str) -> None:
+        """ValueError when the new name is empty or taken."""
+        self.directions = rename_direction(self.directions, old, new)
         self._write_directions()
 
     def remove_direction(self, name: str) -> None:

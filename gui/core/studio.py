@@ -22,9 +22,11 @@ class Studio(QObject):
     grid_rendered = Signal(object)  # RenderResult, once the grid shows it
     directions_changed = Signal(object)
     keyframes_changed = Signal(object)
+    taste_changed = Signal(object)
 
     directions = Property(())  # engine.directions.NamedDirection: principal, then saved
     keyframes = Property(())  # Latent: the interpolation's keys
+    taste = Property(None)  # gui.core.likes.PreferenceFit the likes learned, or None
 
     def __init__(
         self,

@@ -211,6 +211,7 @@ class Preferences(QObject):
     def _on_model_changed(self, *_: object) -> None:
         info = self.state.model
         self.fit, self._fit_key = None, None
+        self.studio.taste = None
         self.state.grid_edits = ()
         self.panel.set_active(False)
         if self._fit_job is not None:
@@ -226,6 +227,7 @@ class Preferences(QObject):
             self._fit_timer.start()
         else:
             self.fit, self._fit_key = None, None
+            self.studio.taste = None
             self.panel.show_fit(None)
             self.fitted.emit(None)
         self._update_actions()
@@ -265,6 +267,7 @@ class Preferences(QObject):
         if self.state.model is None or self.state.model.sha256 != sha256:
             return
         self.fit, self._fit_key = fit, key
+        self.studio.taste = fit  # the Directions dock can keep it as a direction
         self.panel.show_fit(fit)
         if self.state.grid_edits:  # "More like this" is on: follow the new direction
             self._apply_push()

@@ -53,7 +53,7 @@ class PreferencePanel(QWidget):
         self.fit_label.setObjectName("preferenceFit")
         self.fit_label.setWordWrap(True)
         self.fit_label.setToolTip(
-            "Cross-validated accuracy: how often the direction, fitted without an image, "
+            "Cross-validated accuracy: how often your taste, learned without an image, "
             "guesses that image's rating. 50 % is chance; more ratings make it steadier."
         )
 
@@ -64,8 +64,8 @@ class PreferencePanel(QWidget):
         self.strength.setSingleStep(0.1)
         self.strength.setValue(DEFAULT_STRENGTH)
         self.strength.setToolTip(
-            "How far More like this pushes each sample along your direction, in standard "
-            "deviations of typical images (0 = plain samples)"
+            "How far More like this pushes each sample towards your taste: 1 is a typical "
+            "difference between two images, in standard deviations (σ); 0 = plain samples"
         )
         self.strength.valueChanged.connect(lambda v: self.strength_changed.emit(float(v)))
         self.more_button = QPushButton("More like this")
@@ -139,20 +139,20 @@ class PreferencePanel(QWidget):
 
     def show_fit(self, fit: PreferenceFit | None, *, error: str = "") -> None:
         if error:
-            self.fit_label.setText("Could not learn a direction: " + error)
+            self.fit_label.setText("Could not learn your taste: " + error)
         elif fit is not None:
             acc = (
-                f"cross-validated accuracy {fit.accuracy:.0%}"
+                f"Ganvas guesses your likes right {fit.accuracy:.0%} of the time (50 % is chance)"
                 if fit.accuracy is not None
-                else "too few ratings to cross-validate"
+                else "Rate a few more to see how well Ganvas guesses your likes"
             )
             hint = (
-                " (rate more to sharpen it)"
+                "; rate more to sharpen it"
                 if fit.accuracy is not None and fit.accuracy < 0.7
                 else ""
             )
             self.fit_label.setText(
-                f"Direction learned from {fit.likes} + {fit.dislikes} ratings · {acc}{hint}"
+                f"Learned from {fit.likes} likes and {fit.dislikes} dislikes. {acc}{hint}."
             )
 
     def set_active(self, active: bool) -> None:

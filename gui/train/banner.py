@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QPushButton
 
 from engine import runs
 
-from .common import format_ago, label
+from .common import format_ago, images_of, label
 from .controller import TrainController
 
 
@@ -64,7 +64,7 @@ class ResumeBanner(QFrame):
         self.banner_runs.blockSignals(True)
         self.banner_runs.clear()
         for r in offered:
-            self.banner_runs.addItem(f"{r.name} · {r.kimg:g} of {r.total_kimg:g} kimg", str(r.path))
+            self.banner_runs.addItem(f"{r.name} · {images_of(r.kimg, r.total_kimg)}", str(r.path))
         self.banner_runs.blockSignals(False)
         self.banner_runs.setVisible(len(offered) > 1)
         self._show_run(0)
@@ -77,8 +77,8 @@ class ResumeBanner(QFrame):
         r = offered[index]
         many = f" ({len(offered)} unfinished runs)" if len(offered) > 1 else ""
         self.banner_label.setText(
-            f"Unfinished run <b>{r.name}</b>{many}: step {r.step:,}, {r.kimg:g} of "
-            f"{r.total_kimg:g} kimg, saved {format_ago(r.modified)}."
+            f"Unfinished run <b>{r.name}</b>{many}: {images_of(r.kimg, r.total_kimg)}, "
+            f"saved {format_ago(r.modified)}."
         )
 
     def _selected_run(self) -> runs.RunInfo | None:

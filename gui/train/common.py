@@ -21,6 +21,16 @@ def format_duration(seconds: float | None) -> str:
     return f"{s // 3600} h {(s % 3600) // 60:02d} min"
 
 
+def images_seen(kimg: float) -> str:
+    """Training length in words an artist reads: 12.4 kimg → "12,400 images seen"."""
+    return f"{round(kimg * 1000):,} images seen"
+
+
+def images_of(kimg: float, total_kimg: float) -> str:
+    """12.4 of 100 kimg → "12,400 of 100,000 images seen"."""
+    return f"{round(kimg * 1000):,} of {round(total_kimg * 1000):,} images seen"
+
+
 def format_ago(timestamp: float) -> str:
     return format_duration(max(time.time() - timestamp, 0)) + " ago"
 

@@ -225,7 +225,7 @@ class TrainController(QObject):
         self.job = None
         self._release_gc()
         last = self.last_progress
-        where = f" at step {last.step:,} ({last.kimg:g} kimg)" if last is not None else ""
+        where = f" after {round(last.kimg * 1000):,} images seen" if last is not None else ""
         if kind == "done":
             text = f"Finished{where}. The snapshots are in the Snapshots tab."
         elif kind == "stopped":

@@ -408,8 +408,8 @@ class TrainPanel(QWidget):
             return
         total = spk * self.state.kimg
         self.setup.estimate_label.setText(
-            f"About {format_duration(spk)} per kimg here (measured) · "
-            f"{format_duration(total)} for {self.state.kimg:g} kimg"
+            f"About {format_duration(total)} for {round(self.state.kimg * 1000):,} images "
+            f"here (measured: {format_duration(spk)} per thousand)"
         )
 
     # ============================================================ starting, pausing, stopping

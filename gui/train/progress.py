@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from engine import events, runs
 
-from .common import format_duration, label
+from .common import format_duration, images_of, label
 from .controller import TrainController
 from .jobs import PreviewImage
 from .widgets import ImageView, LinePlot
@@ -50,9 +50,13 @@ class ProgressPage(QWidget):
         v.setSpacing(8)
         stats = QHBoxLayout()
         stats.setSpacing(6)
-        self.step_box = StatBox("Step", "Optimisation steps done")
-        self.kimg_box = StatBox("kimg", "Thousands of real images shown, of the total")
-        self.rate_box = StatBox("img/s", "Training speed")
+        self.step_box = StatBox("Step", "Training steps done (optimisation steps)")
+        self.kimg_box = StatBox(
+            "Images seen",
+            "How many of your images (counting repeats) the model has looked at, of the total "
+            "(kimg: thousands of images)",
+        )
+        self.rate_box = StatBox("Images a second", "Training speed (img/s)")
         self.eta_box = StatBox("Time left", "Estimated from the recent speed")
         for box in (self.step_box, self.kimg_box, self.rate_box, self.eta_box):
             stats.addWidget(box, 1)
@@ -61,18 +65,36 @@ class ProgressPage(QWidget):
         self.notice_label.hide()
         v.addWidget(self.notice_label)
         self.preview = ImageView(PREVIEW_PLACEHOLDER)
-        self.preview.setToolTip("Fixed seeds from the averaged (EMA) generator")
+        self.preview.setToolTip(
+            "The same seeds drawn by the model as it learns, so you can watch them improve "
+            "(from the averaged, EMA, generator)"
+        )
         v.addWidget(self.preview, 1)
-        self.loss_plot = LinePlot("Losses")
-        self.loss_plot.add_series("G", "blue")
-        self.loss_plot.add_series("D", "orange")
+        self.loss_plot = LinePlot("Artist vs critic")
+        self.loss_plot.add_series("G", "blue", label="Artist")
+        self.loss_plot.add_series("D", "orange", label="Critic")
+        self.loss_plot.setToolTip(
+            "The tug of war inside the model: the artist (generator, loss_G) draws, the critic "
+            "(discriminator, loss_D, with its R1 penalty) tells drawings from your images. "
+            "Curves that stay level are healthy; one that runs away means trouble."
+        )
         v.addWidget(self.loss_plot)
         row = QHBoxLayout()
         row.setSpacing(6)
-        self.aug_plot = LinePlot("Augment p", y_range=(0.0, 1.0))
-        self.aug_plot.add_series("p", "green")
-        self.swd_plot = LinePlot("SWD ×1000 (lower is closer)")
-        self.swd_plot.add_series("SWD", "violet", markers=True)
+        self.aug_plot = LinePlot("Copy protection", y_range=(0.0, 1.0))
+        self.aug_plot.add_series("p", "green", label="Share varied")
+        self.aug_plot.setToolTip(
+            "How often the critic is shown flipped, shifted or recoloured copies, so it cannot "
+            "simply memorise your folder; it rises by itself when it starts to "
+            "(adaptive augmentation, ADA probability p)"
+        )
+        self.swd_plot = LinePlot("Distance to your images")
+        self.swd_plot.add_series("SWD", "violet", markers=True, label="Now")
+        self.swd_plot.setToolTip(
+            "Lower is closer: how different the model's pictures still are from your images, "
+            "measured on "
+            "small patches (sliced Wasserstein distance, SWD ×1000)"
+        )
         self.swd_plot.placeholder = "Measured every tenth of the run"
         row.addWidget(self.aug_plot)
         row.addWidget(self.swd_plot)
@@ -100,7 +122,7 @@ class ProgressPage(QWidget):
     def _show_progress(self, ev: events.Progress) -> None:
         total = self.controller.total_kimg
         self.step_box.set(f"{ev.step:,}")
-        self.kimg_box.set(f"{ev.kimg:g} / {total:g}")
+        self.kimg_box.set(images_of(ev.kimg, total).removesuffix(" images seen"))
         self.rate_box.set(f"{ev.img_per_s:.0f}" if ev.img_per_s >= 10 else f"{ev.img_per_s:.1f}")
         self.eta_box.set(format_duration(ev.eta_s))
         self._plot_progress(ev)
@@ -136,4 +158,4 @@ class ProgressPage(QWidget):
             step = runs.step_of(preview)
             self.preview.set_image(image, f"Step {step:,} · fixed seeds (before resuming)")
         self.step_box.set(f"{info.step:,}")
-        self.kimg_box.set(f"{info.kimg:g} / {info.total_kimg:g}")
+        self.kimg_box.set(images_of(info.kimg, info.total_kimg).removesuffix(" images seen"))

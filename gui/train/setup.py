@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -56,7 +57,13 @@ CROP_TIPS = {
     "pad": "Fit the whole image inside the square and fill the bars with the background colour",
     "stretch": "Squash each image into the square (keeps everything, distorts shapes)",
 }
-LOSS_LABELS = {"ns": "Non-saturating + R1", "hinge": "Hinge + R1", "wgan-gp": "WGAN-GP"}
+# plain names; the loss each one is goes in LOSS_TIPS
+LOSS_LABELS = {"ns": "Steady (recommended)", "hinge": "Quick", "wgan-gp": "Gentle, slower"}
+LOSS_TIPS = {
+    "ns": "Non-saturating loss with R1 penalty: the StyleGAN default",
+    "hinge": "Hinge loss with R1 penalty: settles fast on short runs",
+    "wgan-gp": "WGAN-GP: Wasserstein loss with gradient penalty; stable but slower to learn",
+}
 AUGMENTS = (("color", "Colour"), ("translation", "Shift"), ("cutout", "Cutout"))
 
 RunJob = Callable[..., None]  # TrainPanel.run_job
@@ -236,18 +243,30 @@ class SetupPage(QWidget):
         self.kimg_spin = QDoubleSpinBox()
         self.kimg_spin.setRange(0.01, 100_000)
         self.kimg_spin.setDecimals(2)
-        self.kimg_spin.setSuffix(" kimg")
-        self.kimg_spin.setToolTip("Training length: thousands of real images shown")
+        self.kimg_spin.setSuffix(" thousand images")
+        self.kimg_spin.setToolTip(
+            "Training length: how many of your images (counting repeats) the model looks at "
+            "before it stops (kimg)"
+        )
         form.addRow("Length", self.kimg_spin)
         self.batch_combo = QComboBox()
         for b in BATCHES:
             self.batch_combo.addItem(str(b), b)
-        self.batch_combo.setToolTip("Images per step; halved automatically if the GPU runs out")
-        form.addRow("Batch", self.batch_combo)
+        self.batch_combo.setToolTip(
+            "Batch size: images per training step; halved automatically if the GPU runs out "
+            "of memory"
+        )
+        form.addRow("Images per step", self.batch_combo)
         self.loss_combo = QComboBox()
         for key, text in LOSS_LABELS.items():
             self.loss_combo.addItem(text, key)
-        form.addRow("Loss", self.loss_combo)
+            self.loss_combo.setItemData(
+                self.loss_combo.count() - 1, LOSS_TIPS[key], Qt.ItemDataRole.ToolTipRole
+            )
+        self.loss_combo.setToolTip(
+            "How the model is scored while it learns (the loss): " + "; ".join(LOSS_TIPS.values())
+        )
+        form.addRow("Learning rule", self.loss_combo)
         aug_row = QHBoxLayout()
         self.augment_checks: dict[str, QCheckBox] = {}
         for key, text in AUGMENTS:
@@ -256,27 +275,35 @@ class SetupPage(QWidget):
             self.augment_checks[key] = check
             aug_row.addWidget(check)
         aug_row.addStretch(1)
-        form.addRow("Augment", aug_row)
+        aug_label = QLabel("Vary copies by")
+        aug_label.setToolTip(
+            "Augmentation: the critic sees your images recoloured, shifted or with patches cut "
+            "out, so it cannot just memorise a small folder"
+        )
+        form.addRow(aug_label, aug_row)
         self.ada_spin = QDoubleSpinBox()
         self.ada_spin.setRange(0.1, 0.95)
         self.ada_spin.setSingleStep(0.05)
         self.ada_spin.setToolTip(
-            "Adaptive augmentation target: higher means more augmentation when D overfits"
+            "How much copy protection to aim for (ADA target): higher varies the copies more "
+            "as soon as the critic (discriminator) starts to memorise your images"
         )
-        form.addRow("ADA target", self.ada_spin)
+        form.addRow("Copy protection", self.ada_spin)
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setDecimals(4)
         self.lr_spin.setRange(0.0001, 0.05)
         self.lr_spin.setSingleStep(0.0005)
-        form.addRow("Learning rate", self.lr_spin)
+        self.lr_spin.setToolTip("Learning rate: how big a step each update takes")
+        form.addRow("Step size", self.lr_spin)
         self.mirror_check = QCheckBox("Mirror images left–right")
         form.addRow("", self.mirror_check)
         self.freeze_spin = QSpinBox()
         self.freeze_spin.setRange(0, 8)
         self.freeze_spin.setToolTip(
-            "Fine-tuning only: keep this many discriminator blocks (nearest the image) frozen"
+            "Fine-tuning only: keep this many of the critic's layers (discriminator blocks "
+            "nearest the image) as they were, which helps with very few images"
         )
-        form.addRow("Frozen D blocks", self.freeze_spin)
+        form.addRow("Frozen critic layers", self.freeze_spin)
         self.variety_spin = QDoubleSpinBox()
         self.variety_spin.setRange(0, 10000)
         self.variety_spin.setDecimals(0)
@@ -289,12 +316,18 @@ class SetupPage(QWidget):
         form.addRow("Keep variety", self.variety_spin)
         self.ema_spin = QDoubleSpinBox()
         self.ema_spin.setRange(0.01, 100)
-        self.ema_spin.setSuffix(" kimg")
-        self.ema_spin.setToolTip("Half-life of the averaged generator that makes the previews")
-        form.addRow("EMA half-life", self.ema_spin)
+        self.ema_spin.setSuffix(" thousand images")
+        self.ema_spin.setToolTip(
+            "The finished model is a running average of recent training, which is calmer than "
+            "any one moment: how far back it reaches (EMA half-life, kimg)"
+        )
+        form.addRow("Smoothing", self.ema_spin)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
-        form.addRow("Seed", self.seed_spin)
+        self.seed_spin.setToolTip(
+            "Random seed: the same number with the same settings repeats the same run"
+        )
+        form.addRow("Random start", self.seed_spin)
         return box
 
     def _connect_state(self) -> None:

@@ -21,6 +21,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .common import images_seen
+
 BACKGROUND = QColor("#15171b")
 FRAME = QColor("#262a31")
 GRID = QColor("#23272e")
@@ -52,12 +54,14 @@ class Series:
     name: str
     colour: QColor
     markers: bool = False  # points (sparse metrics) instead of a line
+    label: str = ""  # what the legend shows (the name when empty)
     xs: list[float] = field(default_factory=list)
     ys: list[float] = field(default_factory=list)
 
 
 class LinePlot(QWidget):
-    """A calm line plot against kimg: a title, a legend with latest values, light grid lines."""
+    """A calm line plot against images seen (kimg): a title, a legend with latest values, light
+    grid lines."""
 
     def __init__(
         self,
@@ -76,8 +80,9 @@ class LinePlot(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(320, 140)
 
-    def add_series(self, name: str, colour: str, markers: bool = False) -> None:
-        self.series[name] = Series(name, SERIES_COLOURS.get(colour, QColor(colour)), markers)
+    def add_series(self, name: str, colour: str, markers: bool = False, label: str = "") -> None:
+        colour_ = SERIES_COLOURS.get(colour, QColor(colour))
+        self.series[name] = Series(name, colour_, markers, label=label)
 
     def append(self, name: str, x: float, y: float) -> None:
         if not math.isfinite(y):
@@ -159,8 +164,8 @@ class LinePlot(QWidget):
             )
         p.setPen(MUTED)
         bottom = QRectF(area.left(), area.bottom() + 3, area.width(), line_h)
-        p.drawText(bottom, Qt.AlignmentFlag.AlignLeft, f"{format_value(x0)} kimg")
-        p.drawText(bottom, Qt.AlignmentFlag.AlignRight, f"{format_value(x1)} kimg")
+        p.drawText(bottom, Qt.AlignmentFlag.AlignLeft, images_seen(x0))
+        p.drawText(bottom, Qt.AlignmentFlag.AlignRight, images_seen(x1))
 
         p.setClipRect(area.adjusted(-4, -4, 4, 4))
         stride = max(1, int(max(len(s.xs) for s in self.series.values()) / max(area.width(), 1)))
@@ -197,7 +202,7 @@ class LinePlot(QWidget):
         x = self.width() - 10
         for s in reversed(list(self.series.values())):
             value = f" {format_value(s.ys[-1])}" if s.ys else ""
-            text = f"{s.name}{value}"
+            text = f"{s.label or s.name}{value}"
             w = fm.horizontalAdvance(text)
             x -= w
             p.setPen(TEXT)

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPaintEvent,
     QPen,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -51,8 +52,9 @@ class SeedPad(QWidget):
         self.setMinimumSize(200, 170)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip(
-            "Seed pad: drag to move smoothly between neighbouring seeds (right +1, down +100);\n"
-            "between seeds the image blends the four nearest seeds' w.\n"
+            "Seed pad: every point is a seed, a starting number that always gives the same "
+            "picture.\nDrag to glide between neighbouring seeds (right +1, down +100); between "
+            "points the picture is a mix of the four nearest seeds.\n"
             "Arrow keys nudge (Shift: a whole seed), double-click or Home snaps to the nearest "
             "seed, the mouse wheel zooms."
         )
@@ -74,8 +76,26 @@ class SeedPad(QWidget):
         self.update()
 
     def visible_seeds(self) -> list[int]:
-        """Seeds of the lattice points in view (row by row)."""
-        return [seed for _, _, seed in self._visible_points()]
+        """Seeds of the lattice points whose thumbnail is wholly in view (row by row)."""
+        return [seed for i, j, seed in self._visible_points() if self._whole(i, j)]
+
+    def _thumb_box(self, i: int, j: int) -> QRectF:
+        c, thumb = self.to_screen(i, j), self.cell * 0.62
+        return QRectF(c.x() - thumb / 2, c.y() - thumb / 2, thumb, thumb)
+
+    def _whole(self, i: int, j: int) -> bool:
+        return QRectF(self.rect()).adjusted(1, 1, -1, -1).contains(self._thumb_box(i, j))
+
+    def _aligned(self, point: tuple[float, float]) -> tuple[float, float]:
+        """The view centre nearest `point` that fits whole rows and columns of points: with an
+        odd number of them in view a point sits at the centre, with an even number a gap does,
+        so the edge rows are never cut in half."""
+
+        def axis(v: float, extent: int) -> float:
+            n = max(1, math.floor(extent / self.cell))
+            return float(round(v)) if n % 2 else math.floor(v) + 0.5
+
+        return (axis(point[0], self.width()), axis(point[1], self.height()))
 
     def _visible_points(self) -> list[tuple[int, int, int]]:
         half_w, half_h = self.width() / 2 / self.cell, self.height() / 2 / self.cell
@@ -87,11 +107,18 @@ class SeedPad(QWidget):
         return out
 
     def _recentre(self) -> None:
-        if self.view != self.position:
+        view = self._aligned(self.position)
+        if self.view != view:
             old = set(self.visible_seeds())
-            self.view = self.position
+            self.view = view
             if set(self.visible_seeds()) != old:
                 self.view_changed.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._dragging:
+            self._recentre()
+        self.view_changed.emit()
 
     def to_screen(self, x: float, y: float) -> QPointF:
         return QPointF(
@@ -192,7 +219,7 @@ class SeedPad(QWidget):
             c = self.to_screen(i, j)
             image = self.thumbnails.get(seed)
             box = QRectF(c.x() - thumb / 2, c.y() - thumb / 2, thumb, thumb)
-            if image is not None and not image.isNull():
+            if image is not None and not image.isNull() and self._whole(i, j):
                 p.drawImage(box, image)
             else:
                 p.setPen(Qt.PenStyle.NoPen)
@@ -208,6 +235,8 @@ class SeedPad(QWidget):
             if weight > 0:  # the seeds being blended, with their share
                 p.setPen(LABEL_TEXT)
                 label = QRectF(c.x() - self.cell / 2, box.bottom() + 2, self.cell, 14)
+                if label.bottom() > bounds.bottom():  # the bottom row: its label goes above
+                    label.moveBottom(box.top() - 2)
                 text = str(seed) if weight > 0.999 else f"{seed} · {weight:.0%}"
                 p.drawText(label, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
 

@@ -224,3 +224,45 @@ def test_latent_ids_are_stable_and_resolve_passes_latents_through(G):
     assert 0 < latent_id(a) < 2**53
     assert resolve(G, a) == [a]
     assert math.isfinite(SeedBlend(0.3, 0.3, 0.7).resolve(G)[0].ws[0][0])
+
+
+# --- named directions: naming, storage beside the model, from two images, clamp ---------------
+
+
+def test_named_directions_rename_save_load_round_trip(model_file: Path):
+    a = dirs.NamedDirection("PC1", [1.0, 0.0], 0.5, 1, 3)
+    b = dirs.NamedDirection("Smile", [0.0, 1.0], 2.0)
+    named = dirs.rename_direction([a, b], "PC1", "Sky")
+    assert [d.name for d in named] == ["Sky", "Smile"] and named[0].vector == a.vector
+    with pytest.raises(ValueError):
+        dirs.rename_direction(named, "Sky", "Smile")  # taken
+    with pytest.raises(ValueError):
+        dirs.rename_direction(named, "Sky", "  ")
+    named = dirs.add_direction(named, dirs.NamedDirection("Smile", [0.6, 0.8], 1.0))
+    assert [d.name for d in named] == ["Sky", "Smile", "Smile 2"]
+
+    path = dirs.named_directions_path(model_file)
+    assert path.name == "tiny.safetensors.named-directions.json"
+    dirs.save_named_directions(path, named)
+    assert dirs.load_named_directions(path) == named
+    assert dirs.load_named_directions(path.with_name("missing.json")) == []
+
+
+def test_direction_between_two_images_goes_from_the_first_to_the_second():
+    a = [[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]  # per-layer w
+    b = [[3.0, 4.0, 1.0], [3.0, 4.0, 1.0]]
+    d = dirs.direction_between(a, b, "Brighter")
+    assert d.name == "Brighter" and d.std == pytest.approx(5.0)
+    assert d.vector == pytest.approx([0.6, 0.8, 0.0])
+    # strength 1 (one std) moves the first image's w exactly onto the second's
+    moved = [x + d.std * v for x, v in zip(a[0], d.vector, strict=True)]
+    assert moved == pytest.approx(b[0])
+    assert dirs.direction_between([1.0, 2.0], [2.0, 2.0], "").name == "A to B"
+    with pytest.raises(ValueError):
+        dirs.direction_between(a, a, "Same")
+
+
+def test_strength_is_clamped_to_the_range_the_pca_saw():
+    assert dirs.clamp_strength(10) == dirs.MAX_STRENGTH == 3.0
+    assert dirs.clamp_strength(-7.5) == -3.0
+    assert dirs.clamp_strength(1.25) == 1.25

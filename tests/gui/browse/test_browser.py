@@ -13,6 +13,7 @@ import pytest
 import torch
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QInputDialog, QLabel
 
 from engine.breeding import crossbreed_choice, latent_id, lattice_seeds, layer_groups
 from engine.latent import Latent, StyleMix, latent_ws, seed_ws
@@ -317,7 +318,8 @@ def test_pca_directions_are_orthonormal_and_cached(make_window, qtbot, tiny_mode
     v = torch.tensor([d.vector for d in panel.principal])
     assert v.shape == (8, first.state.model.w_dim)
     assert torch.allclose(v @ v.T, torch.eye(8), atol=1e-5)
-    assert "8 principal directions" in panel.status.text()
+    assert "8 main directions" in panel.status.text()
+    assert "Principal components of w" in panel.status.toolTip()
     second = make_window(model)
     wait_directions(qtbot, second)
     assert second.browser.directions.cached is True
@@ -340,7 +342,7 @@ def test_saved_directions_reload_and_edit_their_layer_range(make_window, qtbot, 
     assert (edit.name, edit.start, edit.end) == ("Smile", 1, 3)
     assert edit.vector == pytest.approx(pc3.vector)
     assert edit.amount == pytest.approx(1.5 * pc3.std)
-    row.button.click()  # remove
+    row.button.menu().actions()[1].trigger()  # Delete
     with pytest.raises(StopIteration):
         again.browser.directions.row("Smile")
 
@@ -461,3 +463,72 @@ def test_the_seed_box_follows_a_seed_chosen_on_the_pad(window, qtbot):
     assert seed_box.value() == s.current.seed
     assert str(s.current.seed) in window.browse.preview.caption
     assert s.selected_seed != s.current.seed  # the grid cell keeps its seed
+
+
+def test_directions_speak_plainly_and_stop_where_pictures_break(window, qtbot):
+    wait_directions(qtbot, window)
+    panel = window.browser.directions
+    heads = [w.text() for w in panel.findChildren(QLabel) if w.objectName() == "columnHead"]
+    assert "Strength" in heads and not any("σ" in h for h in heads)
+    row = panel.row("PC1")
+    assert "main ways this model's pictures differ" in row.name.toolTip()
+    assert "GANSpace" in row.name.toolTip()  # the technical term stays in the tooltip
+    assert "±3" in row.slider.toolTip() and "break up" in row.slider.toolTip()
+    row.slider.setValue(10.0)  # clamped to the range the PCA samples cover
+    assert row.value == pytest.approx(3.0)
+    edit = window.state.current.edits[0]
+    assert edit.amount == pytest.approx(3.0 * row.direction.std)
+    huge = window.state.current.replace(edits=[edit.__class__(edit.vector, 50.0, 0, None, "PC1")])
+    row.show_edit(huge.edits[0], panel.num_ws)
+    assert row.value == pytest.approx(3.0)
+
+
+def test_directions_rename_export_and_load_round_trip(window, qtbot, tmp_path, monkeypatch):
+    wait_directions(qtbot, window)
+    b = window.browser
+    b.save_direction(b.directions.row("PC2").direction, 0, 2, "Hair")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Curls", True))
+    b.directions.row("Hair").button.menu().actions()[0].trigger()  # Rename…
+    assert [d.name for d in b.library.directions] == ["Curls"]
+    path = tmp_path / "mine.named-directions.json"
+    b.export_directions(str(path))
+    assert json.loads(path.read_text())["directions"][0]["name"] == "Curls"
+    assert b.load_directions(str(path)) == 1  # same name: kept as "Curls 2"
+    assert [d.name for d in b.library.directions] == ["Curls", "Curls 2"]
+    assert b.directions.row("Curls 2").layer_range() == (0, 2)
+    assert b.library.directions[1].vector == b.library.directions[0].vector
+
+
+def test_a_direction_from_two_pictures_goes_from_one_to_the_other(window, qtbot, G):
+    wait_directions(qtbot, window)
+    b = window.browser
+    a, c = Latent(seed=3, psi=0.7), Latent(seed=11, psi=0.7)
+    job = b.add_direction_between(a, c, "Three to eleven")
+    qtbot.waitUntil(
+        lambda: any(d.name == "Three to eleven" for d in b.library.directions), timeout=WAIT_MS
+    )
+    assert job is not None
+    d = b.directions.row("Three to eleven").direction
+    wa, wc = latent_ws(G, a).mean(0), latent_ws(G, c).mean(0)
+    assert d.std == pytest.approx(float((wc - wa).norm()), rel=1e-4)
+    assert torch.allclose(torch.tensor(d.vector), (wc - wa) / (wc - wa).norm(), atol=1e-5)
+
+
+def test_captions_name_the_parents_of_a_crossbreed(window):
+    from gui.core.latents import describe_latent
+
+    p, q = Latent(seed=4, psi=0.7), Latent(seed=9, psi=0.7)
+    child = Latent(seed=0, psi=0.7, ws=[[0.0]], parents=[latent_id(p), latent_id(q)])
+    known = {latent_id(p): p, latent_id(q): q}
+    assert describe_latent(child, known).startswith("Crossbreed of seed 4 × seed 9")
+    assert describe_latent(child).startswith("Crossbreed of 2 images")
+    assert "Blend" not in describe_latent(child) and "ψ" not in describe_latent(child)
+    assert "variety 0.70" in describe_latent(p)
+
+
+def test_browse_labels_are_plain_and_explain_themselves(window):
+    labels = {w.text(): w for w in window.browse.findChildren(QLabel)}
+    assert "Variety" in labels and "Truncation ψ" not in labels
+    assert labels["Variety"].toolTip().startswith("Truncation ψ:")
+    assert "same picture" in window.browse.pad.toolTip()
+    assert "same picture" in window.browse.seed_box.toolTip()

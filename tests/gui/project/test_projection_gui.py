@@ -136,7 +136,9 @@ def test_thumbs_persist_and_the_direction_appears_after_three_of_each(
     assert (fit.likes, fit.dislikes) == (3, 3)
     assert len(fit.direction) == window.state.model.w_dim
     assert abs(np.linalg.norm(fit.direction) - 1) < 1e-4
-    assert "accuracy" in prefs.panel.fit_label.text() and "3 + 3" in prefs.panel.fit_label.text()
+    text = prefs.panel.fit_label.text()
+    assert "3 likes and 3 dislikes" in text and "(50 % is chance)" in text
+    assert "Cross-validated accuracy" in prefs.panel.fit_label.toolTip()
     assert prefs.more_action.isEnabled()
 
     saved = Path(prefs.store.path)

@@ -344,7 +344,7 @@ def test_unfinished_runs_in_the_runs_folder_reveal_the_dock_at_start(qtbot, tmp_
     panel = w.train_panel
     assert panel.banner.isVisibleTo(panel)
     assert "cats-20250101-1200" in panel.banner.banner_label.text()
-    assert "0.04 of 1 kimg" in panel.banner.banner_label.text()
+    assert "40 of 1,000 images seen" in panel.banner.banner_label.text()
     panel.banner.dismiss_button.click()
     assert not panel.banner.isVisibleTo(panel)
     w.close()
