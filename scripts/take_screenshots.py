@@ -36,7 +36,7 @@ from gui.widgets.style import apply_theme  # noqa: E402
 from gui.window.main_window import MainWindow  # noqa: E402
 from scripts.build_default_dataset import held_out_skin_tones  # noqa: E402
 
-SHOTS = ("screenshot", "browser", "train-panel", "projection")
+SHOTS = ("screenshot", "browser", "train-setup", "train-panel", "projection")
 
 
 def wait_until(app: QApplication, done: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -103,6 +103,14 @@ class Session:
         self.settle()
         self.save("browser")
 
+    def shoot_train_setup(self) -> None:
+        panel = self.window.train_panel
+        self.window.train.reveal()
+        panel.set_folder(skin_tone_folder(96))
+        self.wait(lambda: panel.state.phase is Phase.READY, 120, "the folder scan")
+        pause(self.app, 1.0)
+        self.save("train-setup")
+
     def shoot_train_panel(self, seconds: float) -> None:
         panel = self.window.train_panel
         folder = skin_tone_folder(96)
@@ -146,6 +154,7 @@ def main() -> None:
         {
             "screenshot": session.shoot_first_window,
             "browser": session.shoot_browser,
+            "train-setup": session.shoot_train_setup,
             "train-panel": lambda s=session: s.shoot_train_panel(args.train_seconds),
             "projection": session.shoot_projection,
         }[name]()

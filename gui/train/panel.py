@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from engine import events, runs
 from engine.config import DataConfig, TrainConfig
 from engine.paths import default_model_path
+from engine.presets import PRESETS
 
 from ..core.errors import ErrorReporter, plain_message
 from ..core.jobs import JobRunner, alive
@@ -411,6 +412,14 @@ class TrainPanel(QWidget):
             f"About {format_duration(total)} for {round(self.state.kimg * 1000):,} images "
             f"here (measured: {format_duration(spk)} per thousand)"
         )
+        # each preset's length at the measured speed, on its button: times that hold here
+        for key, button in self.setup.preset_buttons.items():
+            kimg = PRESETS[key].values["kimg"]
+            button.setText(f"{PRESETS[key].label} · {format_duration(spk * kimg)}")
+            button.setToolTip(
+                f"{PRESETS[key].description}\n{round(kimg * 1000):,} images: about "
+                f"{format_duration(spk * kimg)} on this computer with these settings (measured)"
+            )
 
     # ============================================================ starting, pausing, stopping
 

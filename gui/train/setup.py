@@ -141,7 +141,6 @@ class SetupPage(QWidget):
         crop_v.setContentsMargins(0, 0, 0, 0)
         crop_v.setSpacing(4)
         crop_v.addWidget(heading("Fit to square"))
-        v.addWidget(self.crop_section)
         self.crop_group = QButtonGroup(self)
         self.crop_buttons: dict[str, QRadioButton] = {}
         self.crop_strips: dict[str, ThumbnailStrip] = {}
@@ -229,6 +228,9 @@ class SetupPage(QWidget):
         out_row.addWidget(self.output_button)
         form.addRow("Save to", out_row)
         v.addLayout(form)
+        # below the model's settings: what to start from, the preset and the device are the
+        # choices that matter most, and they stay above the fold at 1440×900
+        v.addWidget(self.crop_section)
 
         self.advanced = QCollapsible("Advanced")
         self.advanced.setContentsMargins(0, 0, 0, 0)

@@ -383,3 +383,17 @@ def test_fine_tuning_offers_the_models_size_or_twice_it(qtbot, make_panel, tiny_
     panel.state.start_from = START_SCRATCH
     assert all(item.isEnabled() for item in items.values())
     assert items[32].text() == "32 × 32 px"
+
+
+def test_presets_state_their_measured_time_here(make_panel):
+    from engine.presets import PRESETS
+
+    panel = make_panel()
+    panel.state.seconds_per_kimg = 30.0  # as the measured speed estimate sets it
+    from gui.train.common import format_duration
+
+    for key, button in panel.setup.preset_buttons.items():
+        seconds = 30.0 * PRESETS[key].values["kimg"]
+        assert button.text() == f"{PRESETS[key].label} · {format_duration(seconds)}"
+        assert "(measured)" in button.toolTip()
+    assert panel.setup.preset_buttons["quick"].text() == "Quick · 10 min"
