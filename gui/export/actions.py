@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from engine.naming import IMAGE_SUFFIXES
+
 from ..core.models import ModelRef, forget_models
 from .animation import AnimationDialog
 from .dialogs import (
@@ -277,6 +279,8 @@ class ExportActions(QObject):
             first = written.paths[0]
             self.folder = first.parent if first.suffix else first
         self.notice.show_written(written.paths, written.summary)
+        if len(written.paths) == 1 and written.paths[0].suffix.lower() in IMAGE_SUFFIXES:
+            self.studio.recent.add(written.paths[0], "image")  # one image: File → Open recent
         if not written.paths:
             self.host.show_status(written.summary, 8000)
 

@@ -47,6 +47,7 @@ def test_an_exported_image_offers_its_folder_and_the_file(exports, opened, qtbot
     qtbot.mouseClick(shown.folder_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(shown.open_button, Qt.MouseButton.LeftButton)
     assert [Path(u.toLocalFile()) for u in opened] == [image.parent, image]
+    assert exports.studio.recent.entries()[0] == ("image", image)  # File → Open recent
 
 
 def test_a_batch_offers_its_folder_only(exports, opened, qtbot, tmp_path):
