@@ -86,7 +86,10 @@ class PreviewView(QWidget):
             w, h = round(size.width() * scale), round(size.height() * scale)
             self.pan = self._clamped(self.pan, QSize(w, h), bounds)
             centre = bounds.center() + self.pan
-            return QRect(centre.x() - w // 2, centre.y() - h // 2, w, h)
+            rect = QRect(centre.x() - w // 2, centre.y() - h // 2, w, h)
+            if h <= bounds.height():  # top-aligned, as when it fits: the caption stays close
+                rect.moveTop(bounds.top())
+            return rect
         target = fit_rect(size, bounds)
         return target.translated(0, bounds.top() - target.top())  # top-aligned
 
@@ -137,7 +140,8 @@ class PreviewView(QWidget):
             caption = self.caption
             if self.zoom is not None:
                 caption = f"{caption}  ·  {self.zoom_text()}" if caption else self.zoom_text()
-                target = QRect(0, 0, self.width(), self.bounds().bottom() + 1)
+                bottom = min(target.bottom(), self.bounds().bottom())
+                target = QRect(0, 0, self.width(), bottom + 1)
             if caption:
                 line = QRect(target.left(), target.bottom() + CAPTION_GAP, target.width(), 0)
                 line.setHeight(self.fontMetrics().height())
