@@ -29,7 +29,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from engine.export import make_record, save_image
 from engine.latent import Latent
 from engine.naming import DEFAULT_TEMPLATE, file_name
 
@@ -65,6 +64,7 @@ def qimage_to_array(image: QImage) -> np.ndarray:
 def png_bytes(pixels: np.ndarray, record: dict) -> bytes:
     """The PNG File → Export would write, as bytes (written through save_image, so the same
     chunks; a temporary file because save_image writes atomically to a path)."""
+    from engine.export import save_image  # torch comes with it: not before the window shows
     with tempfile.TemporaryDirectory(prefix="ganvas-copy-") as folder:
         path = save_image(Path(folder) / "image.png", pixels, record)
         return path.read_bytes()
@@ -193,6 +193,8 @@ class DesktopHabits(QObject):
     # --- what an image is ---------------------------------------------------------------------
 
     def record(self, latent: Latent) -> dict | None:
+        from engine.export import make_record
+
         info = self.state.model
         return make_record(info.name, info.sha256, latent) if info is not None else None
 
@@ -234,6 +236,8 @@ class DesktopHabits(QObject):
         info, record = self.state.model, self.record(latent)
         if info is None or record is None:
             return None
+        from engine.export import save_image
+
         name = file_name(DEFAULT_TEMPLATE, info.name, info.sha256, latent)
         return save_image(self.drag_folder() / name, qimage_to_array(image), record)
 
