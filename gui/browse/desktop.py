@@ -65,6 +65,7 @@ def png_bytes(pixels: np.ndarray, record: dict) -> bytes:
     """The PNG File → Export would write, as bytes (written through save_image, so the same
     chunks; a temporary file because save_image writes atomically to a path)."""
     from engine.export import save_image  # torch comes with it: not before the window shows
+
     with tempfile.TemporaryDirectory(prefix="ganvas-copy-") as folder:
         path = save_image(Path(folder) / "image.png", pixels, record)
         return path.read_bytes()
