@@ -43,7 +43,9 @@ from ..core.latents import describe_latent, edits_with
 from ..core.models import ModelRef, job_model
 from ..core.renderer import RenderRequest, RenderResult
 from ..core.state import MAX_SEED, ModelInfo
+from ..widgets.keys import keep_space_for_controls
 from .breeding import OFFSPRING, BreedingPanel
+from .desktop import install_desktop
 from .directions import DirectionsLoader, DirectionsPanel
 from .interpolation import InterpolationPanel
 from .library_panel import LibraryPanel
@@ -58,6 +60,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("ganvas")
 
 THUMBNAIL_DELAY_MS = 150  # thumbnails wait for a pause in slider drags
+PLAY_KEY = "Space"
+
+
+def redo_keys() -> list[QKeySequence]:
+    """The platform's Redo keys, with Ctrl+Shift+Z and Ctrl+Y both there (Krita and GIMP users
+    reach for either)."""
+    keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+    standard = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+    return keys + [k for k in standard if k not in keys]
 
 
 class PerfMeter:
@@ -131,6 +142,7 @@ class Browser(QObject):
         self._thumb_timer.timeout.connect(self._request_thumbnails)
         self._connect()
         self._update_actions()
+        self.desktop = install_desktop(studio, host, browse)  # copy, drag out, zoom
 
     # --- construction -----------------------------------------------------------------------
 
@@ -199,9 +211,9 @@ class Browser(QObject):
             self.history.undo,
         )
         self.redo_action = self._action(
-            "Redo", "Ctrl+Shift+Z", "Redo the change just undone", self.history.redo
+            "Redo", QKeySequence.StandardKey.Redo, "Redo the change just undone", self.history.redo
         )
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setShortcuts(redo_keys())
         self.reset_edits_action = self._action(
             "Reset directions", "Ctrl+0", "Set every direction slider back to 0", self.reset_edits
         )
@@ -228,10 +240,11 @@ class Browser(QObject):
         )
         self.play_action = self._action(
             "Play interpolation",
-            "Ctrl+P",
+            PLAY_KEY,  # not Ctrl+P: every artist's app prints with it
             "Animate the preview through the keyframes",
             self.interpolation.toggle,
         )
+        self._space_keeper = keep_space_for_controls(self)  # buttons keep Space
 
     def _create_menus(self) -> None:
         host = self.host
@@ -354,6 +367,7 @@ class Browser(QObject):
     def shutdown(self) -> None:
         """Stop background work (the window is closing)."""
         self.interpolation.stop()
+        self.desktop.shutdown()
         self._perf_timer.stop()
         self._thumb_timer.stop()
         self.loader.shutdown()

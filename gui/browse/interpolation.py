@@ -44,7 +44,7 @@ class InterpolationPanel(QWidget):
         self.play_button = QPushButton("Play")
         self.play_button.setObjectName("primaryButton")
         self.play_button.setCheckable(True)
-        self.play_button.setToolTip("Animate the preview through the loop (Ctrl+P)")
+        self.play_button.setToolTip("Animate the preview through the loop (Space)")
         self.play_button.toggled.connect(self._on_play_toggled)
         self.hint = QLabel()
         self.hint.setObjectName("panelHint")

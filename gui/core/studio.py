@@ -14,6 +14,7 @@ from .history import History
 from .jobs import JobRunner
 from .library import Library
 from .likes import PreferenceStore
+from .recent import RecentFiles
 from .renderer import Renderer
 from .state import BrowseState, Property
 
@@ -43,6 +44,7 @@ class Studio(QObject):
         self.history = History(self.state, self)
         self.library = Library(parent=self)
         self.likes = PreferenceStore(parent=self)
+        self.recent = RecentFiles(parent=self)  # File → Open recent
 
     def shutdown(self) -> None:
         """Stop background work: jobs, then the render thread."""

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from engine.naming import IMAGE_SUFFIXES
+
 from ..core.models import ModelRef, forget_models
 from .animation import AnimationDialog
 from .dialogs import (
@@ -26,6 +28,7 @@ from .dialogs import (
 )
 from .jobs import Item, Written
 from .model import OnnxDialog, SaveModelDialog
+from .notice import ExportNotice
 
 if TYPE_CHECKING:
     from ..core.host import Host
@@ -51,6 +54,8 @@ class ExportActions(QObject):
 
         self._create_actions()
         self._create_menu()
+        self.notice = ExportNotice()  # "Show in folder" after every export
+        host.add_status_widget(self.notice)
         self.state.model_changed.connect(self._on_model_changed)
         studio.likes.changed.connect(self._update_actions)
         host.add_context_entries("preview", lambda menu: menu.addAction(self.export_image_action))
@@ -273,7 +278,11 @@ class ExportActions(QObject):
         if written.paths:
             first = written.paths[0]
             self.folder = first.parent if first.suffix else first
-        self.host.show_status(written.summary, 8000)
+        self.notice.show_written(written.paths, written.summary)
+        if len(written.paths) == 1 and written.paths[0].suffix.lower() in IMAGE_SUFFIXES:
+            self.studio.recent.add(written.paths[0], "image")  # one image: File → Open recent
+        if not written.paths:
+            self.host.show_status(written.summary, 8000)
 
     def shutdown(self) -> None:
         for dialog in self.dialogs.values():

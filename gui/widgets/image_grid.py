@@ -15,7 +15,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 GRID_COLUMNS = 4
 CELL_GAP = 8
@@ -49,6 +49,7 @@ class ImageCell(QWidget):
 
     clicked = Signal(int)
     context_requested = Signal(int, QPoint)  # index, global position
+    drag_requested = Signal(int)  # pressed and moved: drag the image out to another app
 
     def __init__(self, index: int, parent: QWidget | None = None):
         super().__init__(parent)
@@ -59,6 +60,7 @@ class ImageCell(QWidget):
         self.selected = False
         self.marked = False  # a quieter highlight (e.g. keyframes in a strip)
         self._hovered = False
+        self._press: QPoint | None = None  # where a left press began, until a drag or release
         self.setObjectName(f"imageCell{index}")
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -98,8 +100,21 @@ class ImageCell(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit(self.index)
+            self._press = event.position().toPoint()
+            self.clicked.emit(self.index)  # selects on press, as before; a drag comes after
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            moved = (event.position().toPoint() - self._press).manhattanLength()
+            if moved >= QApplication.startDragDistance() and self.image is not None:
+                self._press = None  # one drag per press
+                self.drag_requested.emit(self.index)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press = None
+        super().mouseReleaseEvent(event)
 
     def enterEvent(self, event) -> None:
         self._hovered = True
@@ -155,6 +170,7 @@ class ImageGrid(QWidget):
 
     cell_clicked = Signal(int)
     cell_context = Signal(int, QPoint)  # index, global position (right-click)
+    cell_drag = Signal(int)  # index: a cell's image is being dragged out
 
     def __init__(
         self,
@@ -183,6 +199,7 @@ class ImageGrid(QWidget):
             cell = ImageCell(len(self.cells), self)
             cell.clicked.connect(self._on_cell_clicked)
             cell.context_requested.connect(self.cell_context)
+            cell.drag_requested.connect(self.cell_drag)
             cell.show()
             self.cells.append(cell)
         self._layout_cells()

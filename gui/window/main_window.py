@@ -27,6 +27,7 @@ from ..likes.likes import install_preferences
 from ..project.feature import dropped_image, install_projection
 from ..train.dock import dropped_folder, install_train
 from .host import WindowHost
+from .recent_menu import install_recent_menu
 from .window_memory import remember_window
 
 log = logging.getLogger("ganvas")
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.exports = install_exports(studio, host)  # export dialogs
         self.preferences = install_preferences(studio, host)  # thumbs up/down, Likes dock
         self.help = install_help(studio, host)  # Help menu: help page (F1), shortcuts, About
+        self.recent_menu = install_recent_menu(self)  # File → Open recent
         studio.setParent(self)  # the last child: deleted after the features that use it
 
     # --- construction -------------------------------------------------------------------

@@ -385,7 +385,7 @@ def test_perf_readout_shortcuts_and_tooltips(window, qtbot):
         b.children_action: "Ctrl+B",
         b.crossbreed_action: "Ctrl+Shift+B",
         b.add_key_action: "Ctrl+I",
-        b.play_action: "Ctrl+P",
+        b.play_action: "Space",
         b.reset_edits_action: "Ctrl+0",
     }
     for action, keys in shortcuts.items():

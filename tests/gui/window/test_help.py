@@ -55,7 +55,8 @@ def test_the_shortcuts_list_is_read_from_the_actions(window: MainWindow) -> None
     rows = shortcut_rows(window)
     assert ("File", "Open model", keys(QKeySequence.StandardKey.Open)) in rows
     assert ("Images", "New seeds", keys("Ctrl+R")) in rows
-    assert ("Edit", "Redo", f"{keys('Ctrl+Shift+Z')} or {keys('Ctrl+Y')}") in rows
+    redo = next(k for where, name, k in rows if (where, name) == ("Edit", "Redo"))
+    assert redo.startswith(f"{keys('Ctrl+Shift+Z')} or {keys('Ctrl+Y')}")  # then the platform's
     assert ("Help", "Ganvas help", keys(QKeySequence.StandardKey.HelpContents)) in rows
     assert all(k for _, _, k in rows)  # only actions that have a shortcut
 
