@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 
 from engine.naming import IMAGE_SUFFIXES
 
 from ..core.models import ModelRef, forget_models
+from ..widgets.actions import explained_action
 from .animation import AnimationDialog
 from .dialogs import (
     SOURCE_LIKED,
@@ -64,16 +65,7 @@ class ExportActions(QObject):
     # --- construction -------------------------------------------------------------------------
 
     def _action(self, text: str, shortcut: str | None, tip: str, slot) -> QAction:
-        action = QAction(text, self.window)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            action.setToolTip(f"{tip} ({keys})")
-        else:
-            action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda *_: slot())
-        return self.host.add_action(action)
+        return self.host.add_action(explained_action(self.window, text, shortcut, tip, slot))
 
     def _create_actions(self) -> None:
         a = self._action

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from engine.latent import Latent
 
 from ..core.models import ModelRef
+from ..widgets.actions import explained_action
 from .panel import IMAGE_FILTER, ProjectionPanel
 
 if TYPE_CHECKING:
@@ -95,16 +96,7 @@ class Projection(QObject):
         self._on_model_changed()
 
     def _action(self, text: str, shortcut: str | None, tip: str, slot) -> QAction:
-        action = QAction(text, self.host.widget)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            action.setToolTip(f"{tip} ({keys})")
-        else:
-            action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda *_: slot())
-        return self.host.add_action(action)
+        return self.host.add_action(explained_action(self.host.widget, text, shortcut, tip, slot))
 
     def model_ref(self) -> ModelRef | None:
         info = self.state.model
