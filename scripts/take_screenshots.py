@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine.paths import default_model_path  # noqa: E402
+from engine.paths import startup_model_path  # noqa: E402
 from gui.core.errors import ErrorReporter  # noqa: E402
 from gui.core.state import BrowseState  # noqa: E402
 from gui.train.state import Phase  # noqa: E402
@@ -138,7 +138,7 @@ class Session:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--model", type=Path, default=default_model_path())
+    p.add_argument("--model", type=Path, default=startup_model_path())
     p.add_argument("--out", type=Path, default=ROOT / "docs")
     p.add_argument("--only", default=",".join(SHOTS), help="comma list of " + ", ".join(SHOTS))
     p.add_argument("--train-seconds", type=float, default=90, help="training before the shot")

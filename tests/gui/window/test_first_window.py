@@ -362,3 +362,18 @@ def test_dock_tabs_keep_their_whole_names_when_the_projection_dock_opens(window,
         assert bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
         names = [bar.tabText(i) for i in range(bar.count())]
         assert not any(name.endswith("…") for name in names)
+
+
+def test_the_app_opens_on_the_bundled_128_px_model(make_window, qtbot):
+    """The app starts on default-128 (the 64 px default stays the fine-tuning base)."""
+    from engine.paths import default_model_path, startup_model_path
+
+    path = startup_model_path()
+    assert path.name == "default-128.safetensors" and path != default_model_path()
+    assert path.stat().st_size <= 25 * 2**20
+    window = make_window()
+    window.open_model(path)
+    result = wait_rendered(qtbot, window)
+    assert window.state.model.name == "Ganvas default (emoji faces, 128 px)"
+    assert result.arrays.shape == (GRID_SIZE, 128, 128, 3)
+    assert len({a.tobytes() for a in result.arrays}) == GRID_SIZE
