@@ -372,7 +372,17 @@ def _train(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+        _end_distributed()
     return 0
+
+
+def _end_distributed() -> None:
+    """Close the process group before exit: left to interpreter shutdown, gloo's threads
+    sometimes aborted a rank ("terminate called without an active exception"; 1 run in 3)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def _stop_on_first_ctrl_c() -> threading.Event:

@@ -44,6 +44,7 @@ from ..core.models import ModelRef, job_model
 from ..core.renderer import RenderRequest, RenderResult
 from ..core.state import MAX_SEED, ModelInfo
 from ..widgets.keys import keep_space_for_controls
+from .bending import BendPanel
 from .breeding import OFFSPRING, BreedingPanel
 from .desktop import install_desktop
 from .directions import DirectionsLoader, DirectionsPanel
@@ -131,6 +132,7 @@ class Browser(QObject):
         self.directions = DirectionsPanel()
         self.breeding = BreedingPanel()
         self.library_panel = LibraryPanel(self.history.stack)
+        self.bending = BendPanel()
         self.interpolation = InterpolationPanel()
         self._create_docks()
         self._create_actions()
@@ -176,6 +178,15 @@ class Browser(QObject):
             area=right,
             tip="Favourites, history and lineage of the current image",
             tab_with="breeding",
+            bare_tab=True,
+        )
+        self.bending_dock = add(
+            "bending",
+            "Bend",
+            self.bending,
+            area=right,
+            tip="Effects that bend how the model draws the current picture, at one layer",
+            tab_with="library",
             bare_tab=True,
         )
         self.interpolation_dock = add(
@@ -310,6 +321,9 @@ class Browser(QObject):
         self.history.stack.undoTextChanged.connect(self._update_actions)
         self.history.stack.redoTextChanged.connect(self._update_actions)
 
+        self.bending.bends_changed.connect(self._on_bends)
+        self.bending.gesture_finished.connect(self.history.end_gesture)
+
         d = self.directions
         d.edit_changed.connect(self._on_direction)
         d.gesture_finished.connect(self.history.end_gesture)
@@ -393,6 +407,9 @@ class Browser(QObject):
         self.directions.clear("Finding the main directions of this model…")
         self.directions.set_saved(self.library.directions, info.num_ws)
         self.directions.show_latent(s.current)
+        # the synthesis blocks are 4, 8, … px up to the model's size
+        self.bending.set_resolutions([2**i for i in range(2, info.resolution.bit_length())])
+        self.bending.show_bends(s.current.bends)
         self._publish()
         # the directions start after the first grid is on screen: they never slow it down
         self._pending_directions = (info.path, info.sha256)
@@ -442,6 +459,7 @@ class Browser(QObject):
         self._request_preview()
         self.directions.show_latent(latent)
         self.breeding.show_latent(latent)
+        self.bending.show_bends(latent.bends)
         self._schedule_thumbnails()
         self._update_actions()
 
@@ -484,6 +502,11 @@ class Browser(QObject):
         edits = edits_with(current, direction, value, start, end)
         merge = self.history.gesture_key(f"direction {direction.name}") if dragging else None
         self.history.apply(current.replace(edits=edits), f"{direction.name} {value:+.2f}", merge)
+
+    def _on_bends(self, bends: list, merge_source: str | None) -> None:
+        merge = self.history.gesture_key(f"bend {merge_source}") if merge_source else None
+        text = f"Bend: {len(bends)} effect{'s' if len(bends) != 1 else ''}"
+        self.history.apply(self.state.current.replace(bends=bends), text, merge)
 
     def reset_edits(self) -> None:
         self.history.apply(self.state.current.replace(edits=[]), "Reset directions")

@@ -15,10 +15,11 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QInputDialog, QLabel
 
+from engine.bending import Bend
 from engine.breeding import crossbreed_choice, latent_id, lattice_seeds, layer_groups
 from engine.latent import Latent, StyleMix, latent_ws, seed_ws
 from engine.modelfile import load_model
-from engine.render import render_ws
+from engine.render import render_latents, render_ws
 from gui.core.errors import ErrorReporter
 from gui.core.images import qimage_to_bytes
 from gui.core.renderer import Renderer, RenderRequest
@@ -532,3 +533,40 @@ def test_browse_labels_are_plain_and_explain_themselves(window):
     assert labels["Variety"].toolTip().startswith("Truncation ψ:")
     assert "same picture" in window.browse.pad.toolTip()
     assert "same picture" in window.browse.seed_box.toolTip()
+
+
+# --- the Bend panel (network bending) ---------------------------------------------------
+
+
+def test_an_effect_bends_the_preview_and_undo_removes_it(window, qtbot, G):
+    s, panel = window.state, window.browser.bending
+    assert panel.layer_combo.count() == 3  # the tiny model: 4, 8 and 16 px layers
+    assert "overall shape" in panel.layer_combo.itemText(0)
+    before = wait_preview(qtbot, window).copy()
+    panel.add_effect()
+    assert s.current.bends == [Bend(0, "rotate", 0.25)]
+    after = wait_preview(qtbot, window).copy()
+    assert not np.array_equal(before, after)
+    assert np.array_equal(after[..., :3], render_latents(G, [s.current])[0][..., :3])
+
+    panel.strength.setSliderDown(True)  # a drag: many values, one undo step
+    for value in (40, 60, 80):
+        panel.strength.setValue(value)
+    panel.strength.setSliderDown(False)
+    assert s.current.bends == [Bend(0, "rotate", 0.8)]
+    assert panel.list.item(0).text() == "Turn +0.80 at 4 px"
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert s.current.bends == [Bend(0, "rotate", 0.25)]
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert s.current.bends == [] and panel.list.count() == 0
+    assert np.array_equal(wait_preview(qtbot, window), before)
+
+
+def test_changing_the_effect_and_removing_it(window, qtbot):
+    s, panel = window.state, window.browser.bending
+    panel.add_effect()
+    panel.effect_combo.setCurrentIndex(panel.effect_combo.findData("mute"))
+    panel.effect_combo.activated.emit(panel.effect_combo.currentIndex())
+    assert s.current.bends[0].op == "mute"
+    panel.remove_effect()
+    assert s.current.bends == [] and not panel.remove_button.isEnabled()
