@@ -23,12 +23,19 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--model", help="model file (default: newest runs/default snapshot)")
     p.add_argument("--frames", type=int, default=300, help="frames per path")
+    p.add_argument(
+        "--bend",
+        action="store_true",
+        help="every pipeline frame carries one network bend (a turn at the middle layer); the "
+        "raw forward has none, so the ratio includes the bend's cost",
+    )
     args = p.parse_args()
 
     app = qt_app()
     import torch
     from PySide6.QtCore import QEventLoop, QObject, Signal, Slot
 
+    from engine.bending import Bend
     from engine.latent import Edit, Latent, latent_ws
     from engine.modelfile import load_model
     from gui.core.renderer import Renderer, RenderRequest
@@ -45,9 +52,12 @@ def main() -> None:
     vector = (vector / vector.norm()).tolist()
     counter = iter(range(10**9))
 
-    def next_latent() -> Latent:
+    bends = [Bend(len(G.synthesis.blocks) // 2, "rotate", 0.3)] if args.bend else []
+
+    def next_latent(bent: bool = False) -> Latent:
         amount = 0.001 * next(counter)  # always a new image: no cache hits
-        return Latent(seed=7, psi=0.7, edits=[Edit(vector, amount, 0, None, "bench")])
+        edits = [Edit(vector, amount, 0, None, "bench")]
+        return Latent(seed=7, psi=0.7, edits=edits, bends=bends if bent else [])
 
     arrived: list[float] = []
     results = []
@@ -61,7 +71,7 @@ def main() -> None:
 
     def pipeline_frame() -> float:
         start = time.perf_counter()
-        renderer.request(RenderRequest((next_latent(),), "preview"))
+        renderer.request(RenderRequest((next_latent(bent=True),), "preview"))
         loop.exec()  # until the result is on the UI thread
         return (arrived[-1] - start) * 1000
 
@@ -116,7 +126,13 @@ def main() -> None:
     ]
     res = G.cfg.resolution
     notes = (
-        f"{res}×{res} px model `{model.name}`, {len(raw)} frames each, torch threads "
+        f"{res}×{res} px model `{model.name}`, {len(raw)} frames each"
+        + (
+            f", pipeline frames with one bend ({bends[0].op} at layer {bends[0].layer})"
+            if bends
+            else ""
+        )
+        + ", torch threads "
         f"{torch.get_num_threads()}. {load_note()}"
     )
     append_result("Browser: single-frame latency (issue #4)", "\n".join(rows), notes)
