@@ -28,7 +28,7 @@ from .dialogs import (
     Sources,
 )
 from .jobs import Item, Written
-from .model import OnnxDialog, SaveModelDialog
+from .model import BlendDialog, OnnxDialog, SaveModelDialog
 from .notice import ExportNotice
 
 if TYPE_CHECKING:
@@ -96,6 +96,12 @@ class ExportActions(QObject):
         self.onnx_action = a(
             "Export ONNX…", None, "Export the generator for other runtimes", self.export_onnx
         )
+        self.blend_action = a(
+            "Blend models…",
+            None,
+            "A new model: the open model's shapes with another model's textures",
+            self.blend_models,
+        )
         self.export_liked_action = a(
             "Export liked images…",
             None,
@@ -110,6 +116,7 @@ class ExportActions(QObject):
             self.animation_action,
             self.save_model_action,
             self.onnx_action,
+            self.blend_action,
         )
 
     def _create_menu(self) -> None:
@@ -123,7 +130,7 @@ class ExportActions(QObject):
                 self.export_liked_action,
             ],
         )
-        self.host.add_to_menu("file", [self.save_model_action, self.onnx_action])
+        self.host.add_to_menu("file", [self.save_model_action, self.onnx_action, self.blend_action])
 
     # --- state --------------------------------------------------------------------------------
 
@@ -258,6 +265,15 @@ class ExportActions(QObject):
             return None
         dialog = SaveModelDialog(self.model_ref(), self.runner, self.reporter, self.window)
         return self._show("model", dialog)
+
+    def blend_models(self) -> ExportDialog | None:
+        if self._no_model():
+            return None
+        info = self.state.model
+        dialog = BlendDialog(
+            self.model_ref(), info.resolution, self.runner, self.reporter, self.window
+        )
+        return self._show("blend", dialog)
 
     def export_onnx(self) -> ExportDialog | None:
         if self._no_model():

@@ -190,13 +190,16 @@ class EnlargeBox(QComboBox):
 
 
 class PathField(QWidget):
-    """A path with a Choose… button: a file to save (with a filter) or a folder."""
+    """A path with a Choose… button: a file to save (with a filter), one to open, or a folder."""
 
     changed = Signal(str)
 
-    def __init__(self, caption: str, *, folder: bool = False, name_filter: str = ""):
+    def __init__(
+        self, caption: str, *, folder: bool = False, name_filter: str = "", save: bool = True
+    ):
         super().__init__()
         self.caption, self.folder, self.name_filter = caption, folder, name_filter
+        self.save = save
         self.edit = QLineEdit()
         self.edit.setObjectName("pathEdit")
         self.edit.setMinimumWidth(320)
@@ -228,8 +231,10 @@ class PathField(QWidget):
         start = self.text() or str(default_folder())
         if self.folder:
             path = QFileDialog.getExistingDirectory(self, self.caption, start)
-        else:
+        elif self.save:
             path, _ = QFileDialog.getSaveFileName(self, self.caption, start, self.name_filter)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, self.caption, start, self.name_filter)
         if path:
             self.edit.setText(path)
 

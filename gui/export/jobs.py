@@ -289,6 +289,39 @@ def save_model_job(req: ModelExport) -> Iterator[Progress]:
     return Written([path], f"Saved the model as {path.name} ({_size_text(path)})")
 
 
+@dataclass(frozen=True)
+class BlendExport:
+    """File → Blend models…: A's coarse layers, B's fine ones (engine/blend.py)."""
+
+    model: ModelRef  # A: the open model
+    other: str  # B: a model file
+    path: str
+    swap_at: int
+    smooth: float = 0.0
+
+
+def blend_job(req: BlendExport) -> Iterator[Progress]:
+    from engine.blend import blend_info, blend_models
+    from engine.directions import iter_directions
+    from engine.modelfile import load_model, save_model
+
+    yield {"done": 0, "total": 3, "text": "Reading both models…"}
+    a, b = load_model(req.model.path), load_model(req.other)
+    if a.sha256 != req.model.sha256:
+        raise ValueError(f"{Path(req.model.path).name} has changed on disk since it was opened")
+    yield {"done": 1, "total": 3, "text": "Blending…"}
+    path = Path(req.path)
+    save_model(
+        path,
+        blend_models(a, b, req.swap_at, req.smooth),
+        info=blend_info(a, b, req.swap_at, req.smooth),
+    )
+    yield {"done": 2, "total": 3, "text": "Finding its directions…"}
+    for _ in iter_directions(path):  # cached beside it, as for every bundled model
+        pass
+    return Written([path], f"Saved the blend as {path.name} ({_size_text(path)})")
+
+
 def onnx_job(req: ModelExport) -> Iterator[Progress]:
     from engine.modelfile import load_model
     from engine.onnx_export import export_onnx

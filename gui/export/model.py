@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QWidget
 
 from ..core.errors import ErrorReporter
 from ..core.jobs import JobRunner
 from ..core.models import MODEL_FILTER, ModelRef
 from .dialogs import ExportDialog, PathField, _stem, default_folder
-from .jobs import ModelExport, onnx_job, save_model_job
+from .jobs import BlendExport, ModelExport, blend_job, onnx_job, save_model_job
 
 
 class SaveModelDialog(ExportDialog):
@@ -109,3 +109,67 @@ class OnnxDialog(ExportDialog):
         if target.suffix.lower() != ".onnx":
             target = target.with_name(target.name + ".onnx")
         return "Export ONNX", onnx_job, (ModelExport(self.model, str(target)),)
+
+
+class BlendDialog(ExportDialog):
+    """File → Blend models…: a new model with the open model's coarse layers (shapes, layout) and
+    another model's fine layers (texture, colour) — e.g. a model and its fine-tune."""
+
+    def __init__(
+        self,
+        model: ModelRef,
+        resolution: int,
+        runner: JobRunner,
+        reporter: ErrorReporter,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(
+            "Blend models",
+            "A new model that draws the shapes of the open model with the textures and colours "
+            "of another one of the same family (a model and its fine-tune work best).",
+            runner,
+            reporter,
+            parent,
+            action="Blend and save",
+        )
+        self.model = model
+        self.other = PathField("Textures from", name_filter=MODEL_FILTER, save=False)
+        self.other.setToolTip("The model whose fine layers (texture, colour, detail) are used")
+        self.swap = QComboBox()
+        for res in [2**i for i in range(3, resolution.bit_length())]:
+            self.swap.addItem(f"{res} px and finer", res)
+        self.swap.setCurrentIndex(min(1, self.swap.count() - 1))
+        self.swap.setToolTip(
+            "Layers at this size and finer come from the other model; coarser ones (the "
+            "overall shape) stay the open model's"
+        )
+        self.smooth = QDoubleSpinBox()
+        self.smooth.setRange(0.0, 3.0)
+        self.smooth.setSingleStep(0.25)
+        self.smooth.setToolTip("0: a clean cut between the two; higher: a gradual crossover")
+        self.path = PathField("Save blend as", name_filter=MODEL_FILTER)
+        # the exports folder: the open model may be a bundled one in a read-only install
+        self.path.set_text(str(default_folder() / f"{_stem(model.name)}-blend.safetensors"))
+        self.form.addRow("Shapes from", QLabel(model.name))
+        self.form.addRow("Textures from", self.other)
+        self.form.addRow("Switch at", self.swap)
+        self.form.addRow("Smooth crossover", self.smooth)
+        self.form.addRow("Save as", self.path)
+        self.fit_width(560)
+
+    def build_job(self):
+        if not self.other.text():
+            raise ValueError("choose the model to take textures from")
+        target = Path(self.path.text() or "").expanduser()
+        if not self.path.text():
+            raise ValueError("choose where to save the blend")
+        if target.suffix.lower() != ".safetensors":
+            target = target.with_name(target.name + ".safetensors")
+        request = BlendExport(
+            self.model,
+            self.other.text(),
+            str(target),
+            int(self.swap.currentData()),
+            float(self.smooth.value()),
+        )
+        return "Blend models", blend_job, (request,)

@@ -230,6 +230,25 @@ def test_save_model_as_and_export_onnx(window, qtbot, tmp_path):
     assert (tmp_path / "g.onnx").stat().st_size > 0, dialog.status.text()
 
 
+def test_blend_models_dialog_writes_a_model_naming_both_parents(window, qtbot, tmp_path):
+    from engine.blend import blend_models
+
+    original = load_model(window.state.model.path)
+    dialog = window.exports.blend_models()
+    assert [dialog.swap.itemData(i) for i in range(dialog.swap.count())] == [8, 16]
+    dialog.other.set_text(window.state.model.path)  # blending a model with itself: A == B
+    dialog.swap.setCurrentIndex(dialog.swap.findData(8))
+    dialog.path.set_text(str(tmp_path / "blend.safetensors"))
+    run_dialog(qtbot, dialog)
+    blend = load_model(tmp_path / "blend.safetensors")
+    assert blend.metadata["blend"]["swap_at"] == 8
+    assert blend.metadata["blend"]["a"]["sha256"] == original.sha256
+    expected = blend_models(original, original, 8).state_dict()
+    for key, value in blend.G.state_dict().items():
+        assert torch.equal(value, expected[key]), key
+    assert (tmp_path / "blend.safetensors.directions.json").is_file()
+
+
 def test_a_failed_write_reaches_the_reporter_and_leaves_nothing(window, qtbot, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
