@@ -13,6 +13,7 @@ thread's model.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,6 +321,26 @@ def blend_job(req: BlendExport) -> Iterator[Progress]:
     for _ in iter_directions(path):  # cached beside it, as for every bundled model
         pass
     return Written([path], f"Saved the blend as {path.name} ({_size_text(path)})")
+
+
+PREVIEW_SEEDS = (0, 1, 2, 3)
+
+
+def blend_preview(a_path: str, b_path: str, swap_at: int, smooth: float):
+    """The blend of two model files on a few fixed seeds (uint8 N×H×W×C), for the dialog's
+    live preview; the files are read once and kept while the dialog asks again."""
+    from engine.blend import blend_models
+    from engine.render import render_seeds
+
+    G = blend_models(_cached_model(a_path), _cached_model(b_path), swap_at, smooth)
+    return render_seeds(G, PREVIEW_SEEDS, psi=0.7)
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_model(path: str):
+    from engine.modelfile import load_model
+
+    return load_model(path)
 
 
 def onnx_job(req: ModelExport) -> Iterator[Progress]:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QWidget
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 
 from ..core.errors import ErrorReporter
 from ..core.jobs import JobRunner
 from ..core.models import MODEL_FILTER, ModelRef
 from .dialogs import ExportDialog, PathField, _stem, default_folder
-from .jobs import BlendExport, ModelExport, blend_job, onnx_job, save_model_job
+from .jobs import BlendExport, ModelExport, blend_job, blend_preview, onnx_job, save_model_job
 
 
 class SaveModelDialog(ExportDialog):
@@ -155,7 +164,53 @@ class BlendDialog(ExportDialog):
         self.form.addRow("Switch at", self.swap)
         self.form.addRow("Smooth crossover", self.smooth)
         self.form.addRow("Save as", self.path)
+        # live preview: a few fixed seeds of the blend, redrawn as the settings change
+        self.previews = [QLabel() for _ in range(4)]
+        row = QHBoxLayout()
+        for label in self.previews:
+            label.setFixedSize(96, 96)
+            label.setScaledContents(True)
+            label.setToolTip("The blend on seeds 0–3 (variety 0.7)")
+            row.addWidget(label)
+        row.addStretch(1)
+        self.preview_note = QLabel("Choose the other model to see the blend")
+        self.preview_note.setObjectName("muted")
+        self.form.addRow("Preview", row)
+        self.form.addRow("", self.preview_note)
+        self._preview_job = None
+        self._preview_again = False
+        self.other.changed.connect(self.update_preview)
+        self.swap.currentIndexChanged.connect(self.update_preview)
+        self.smooth.valueChanged.connect(self.update_preview)
         self.fit_width(560)
+
+    def update_preview(self, *_) -> None:
+        """Redraw the preview; one render at a time, the newest settings win."""
+        other = self.other.text()
+        if not other:
+            return
+        if self._preview_job is not None:
+            self._preview_again = True
+            return
+        args = (self.model.path, other, int(self.swap.currentData()), self.smooth.value())
+        job = self.runner.call("Blend preview", blend_preview, *args)
+        self._preview_job = job
+        job.done.connect(self._show_preview)
+        job.failed.connect(lambda message, _tb: self.preview_note.setText(message))
+        job.finished.connect(self._preview_finished)
+
+    def _show_preview(self, images) -> None:
+        from ..core.images import array_to_qimage
+
+        for label, image in zip(self.previews, images, strict=False):
+            label.setPixmap(QPixmap.fromImage(array_to_qimage(image)))
+        self.preview_note.setText("")
+
+    def _preview_finished(self) -> None:
+        self._preview_job = None
+        if self._preview_again:
+            self._preview_again = False
+            self.update_preview()
 
     def build_job(self):
         if not self.other.text():

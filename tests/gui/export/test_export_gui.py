@@ -238,6 +238,9 @@ def test_blend_models_dialog_writes_a_model_naming_both_parents(window, qtbot, t
     assert [dialog.swap.itemData(i) for i in range(dialog.swap.count())] == [8, 16]
     dialog.other.set_text(window.state.model.path)  # blending a model with itself: A == B
     dialog.swap.setCurrentIndex(dialog.swap.findData(8))
+    # the live preview draws the blend of the chosen settings
+    qtbot.waitUntil(lambda: not dialog.previews[-1].pixmap().isNull(), timeout=20_000)
+    assert dialog.previews[0].pixmap().width() == 16
     dialog.path.set_text(str(tmp_path / "blend.safetensors"))
     run_dialog(qtbot, dialog)
     blend = load_model(tmp_path / "blend.safetensors")
