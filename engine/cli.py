@@ -58,6 +58,21 @@ def _resolution(text: str) -> int:
     return res
 
 
+def _bend(text: str):
+    from engine.bending import Bend
+
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(
+            f"write LAYER:EFFECT:STRENGTH, e.g. 2:rotate:0.5, not {text!r}"
+        )
+    layer, op, strength = parts
+    try:
+        return Bend.from_dict({"layer": int(layer), "op": op, "strength": float(strength)})
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _swap_resolution(text: str) -> int:
     res = _number(int)(text)
     if res < 2 or res > 2048 or res & (res - 1):
@@ -137,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="output folder")
     g.add_argument("--truncation", type=_TRUNCATION, default=1.0, help="ψ: 1 = full variety")
     g.add_argument("--device", default="auto")
+    g.add_argument(
+        "--bend",
+        action="append",
+        type=_bend,
+        metavar="LAYER:EFFECT:STRENGTH",
+        help="network bending, repeatable: e.g. 2:rotate:0.5 (layer 0 is the coarsest; effects: "
+        "scale, rotate, translate, erode, dilate, invert, mute)",
+    )
 
     i = sub.add_parser("info", help="print a model's metadata as JSON")
     i.add_argument("model")
@@ -417,17 +440,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from engine.export import make_record, save_image
     from engine.latent import Latent
     from engine.modelfile import load_model
-    from engine.render import parse_seeds, render_seeds
+    from engine.render import parse_seeds, render_latents
 
     seeds = parse_seeds(args.seeds)
     out = _output_folder(args.out)
     model = load_model(args.model, device=pick_device(args.device))
+    bends = args.bend or []
     for start in range(0, len(seeds), 64):
-        chunk = seeds[start : start + 64]
-        for seed, img in zip(chunk, render_seeds(model.G, chunk, args.truncation)):
+        latents = [Latent(seed=s, psi=args.truncation, bends=bends) for s in seeds[start:][:64]]
+        for latent, img in zip(latents, render_latents(model.G, latents)):
             # the record the File menu's export writes: `restore` and a drop on Ganvas read it
-            record = make_record(model.name, model.sha256, Latent(seed=seed, psi=args.truncation))
-            save_image(out / f"seed{seed:06d}.png", img, record)
+            record = make_record(model.name, model.sha256, latent)
+            save_image(out / f"seed{latent.seed:06d}.png", img, record)
     print(f"wrote {len(seeds)} images to {out}")
     return 0
 

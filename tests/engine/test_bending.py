@@ -59,3 +59,22 @@ def test_bad_bends_in_a_record_are_refused_in_plain_words():
         Latent.from_dict({"bends": [{"layer": 0, "op": "mute", "strength": "nan"}]})
     big = Latent.from_dict({"bends": [{"layer": 0, "op": "scale", "strength": 1e9}]})
     assert big.bends[0].strength == 4.0  # clamped to a range that still renders
+
+
+def test_generate_bends_on_the_command_line_and_restore_repeats_them(model, tmp_path, capsys):
+    from PIL import Image
+
+    from engine import cli
+
+    out = tmp_path / "gen"
+    argv = ["generate", "--model", str(model.path), "--seeds", "3", "--out", str(out)]
+    assert cli.main([*argv, "--bend", "1:rotate:0.5", "--bend", "0:invert:1"]) == 0
+    image = out / "seed000003.png"
+    bends = record_latent(read_record(image)).bends
+    assert bends == [Bend(1, "rotate", 0.5), Bend(0, "invert", 1.0)]
+    again = tmp_path / "again.png"
+    assert cli.main(["restore", str(image), "--out", str(again), "--model", str(model.path)]) == 0
+    assert np.array_equal(np.asarray(Image.open(again)), np.asarray(Image.open(image)))
+    with pytest.raises(SystemExit):  # argparse's one line, exit 2
+        cli.main([*argv, "--bend", "1:melt:0.5"])
+    assert "unknown bend 'melt'" in capsys.readouterr().err
