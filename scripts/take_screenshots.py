@@ -6,6 +6,9 @@
 - browser.png      a direction pushed, style mixing and children in the Mix & breed dock
 - train-panel.png  fine-tuning the model on a folder of emoji it never saw, mid-run
 - projection.png   one of those emoji projected into the model
+- train-setup.png  the train panel's Setup page on that folder
+- bend.png         a network bend (a turn at the 16 px layer) on the current picture
+- blend.png        File → Blend models… with its live preview
 
 The "folder of the artist's own images" is emoji with skin tones (the default model was trained
 on the plain ones), rendered by scripts/build_default_dataset.py --skin-tones.
@@ -36,7 +39,7 @@ from gui.widgets.style import apply_theme  # noqa: E402
 from gui.window.main_window import MainWindow  # noqa: E402
 from scripts.build_default_dataset import held_out_skin_tones  # noqa: E402
 
-SHOTS = ("screenshot", "browser", "train-setup", "train-panel", "projection")
+SHOTS = ("screenshot", "browser", "train-setup", "train-panel", "projection", "bend", "blend")
 
 
 def wait_until(app: QApplication, done: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -126,6 +129,25 @@ class Session:
         panel.stop()
         self.wait(lambda: not panel.state.phase.busy, 120, "the run to stop")
 
+    def shoot_bend(self) -> None:
+        bending = self.window.browser.bending
+        self.window.browser.bending_dock.raise_()
+        bending.add_effect()
+        bending.strength.setValue(60)
+        self.settle()
+        self.save("bend")
+
+    def shoot_blend(self) -> None:
+        dialog = self.window.exports.blend_models()
+        dialog.other.set_text(str(self.model))  # the dialog's own picture: a blend with itself
+        dialog.show()
+        self.wait(lambda: not dialog.previews[-1].pixmap().isNull(), 60, "the blend preview")
+        path = self.out / "blend.png"
+        if not dialog.grab().save(str(path)):
+            raise SystemExit(f"could not write {path}")
+        print(f"saved {path}")
+        dialog.close()
+
     def shoot_projection(self) -> None:
         panel = self.window.projection.panel
         folder = skin_tone_folder(96)
@@ -157,6 +179,8 @@ def main() -> None:
             "train-setup": session.shoot_train_setup,
             "train-panel": lambda s=session: s.shoot_train_panel(args.train_seconds),
             "projection": session.shoot_projection,
+            "bend": session.shoot_bend,
+            "blend": session.shoot_blend,
         }[name]()
         errors += session.window.reporter.history
         session.window.close()
