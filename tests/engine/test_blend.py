@@ -79,3 +79,25 @@ def test_blend_command_writes_a_model_naming_both_parents(pair, tmp_path, capsys
         cli.main([*argv[:-2], "--swap-at", "12"])
     assert stop.value.code == 2
     assert "power of two" in capsys.readouterr().err
+
+
+def test_a_grown_model_blends_with_its_base(pair, tmp_path):
+    import dataclasses
+
+    from engine.networks import grown_state
+
+    a, _ = pair  # 16 px
+    big = Generator(dataclasses.replace(a.config, resolution=32))
+    state, _, _ = grown_state(a.G.state_dict(), None)
+    big.load_state_dict(state, strict=False)
+    with torch.no_grad():
+        for p in big.parameters():
+            p.add_(0.1)  # trained further at 32 px
+    save_model(tmp_path / "grown.safetensors", big, info={"name": "grown"})
+    grown = load_model(tmp_path / "grown.safetensors")
+    mixed = blend_models(a, grown, swap_at=16).state_dict()  # base's 4/8 px, grown's 16/32 px
+    for key, value in mixed.items():
+        block = int(key.split(".")[2]) if key.startswith("synthesis.blocks.") else 0
+        source = grown.G if block >= 2 else a.G
+        assert torch.equal(value, source.state_dict()[key]), key
+    assert load_model(tmp_path / "grown.safetensors").config.resolution == 32
