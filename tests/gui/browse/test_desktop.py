@@ -158,16 +158,8 @@ def test_fullscreen_preview_follows_the_image_and_esc_leaves(bench, qtbot):
 
 
 @pytest.fixture
-def window(qtbot):
-    from gui.window.main_window import MainWindow
-
-    w = MainWindow(
-        state=BrowseState(rng=random.Random(0)), reporter=ErrorReporter(interactive=False)
-    )
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
+def window(empty_window):
+    return empty_window
 
 
 def test_standard_keys_undo_redo_and_space_plays(window, qtbot):

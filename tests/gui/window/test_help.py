@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 
 from engine import __version__, logfile
-from gui.core.errors import ErrorReporter
-from gui.core.state import BrowseState
 from gui.help.window import ANYWHERE, PAGES, shortcut_rows
 from gui.window.main_window import MainWindow
 
@@ -18,14 +15,8 @@ NATIVE = QKeySequence.SequenceFormat.NativeText
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow(
-        state=BrowseState(rng=random.Random(0)), reporter=ErrorReporter(interactive=False)
-    )
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
+def window(empty_window):
+    return empty_window
 
 
 def keys(sequence: str | QKeySequence.StandardKey) -> str:
