@@ -131,6 +131,9 @@ class TrainConfig:
     recon: float = 0.0
     # LeCam regularisation weight (losses.lecam_penalty); 0 = off
     lecam: float = 0.0
+    # adaptive pseudo augmentation (Jiang et al. 2021): while D is overconfident on reals
+    # (ADA's heuristic above this target), show it that share of fakes labelled real; None = off
+    apa_target: float | None = None
     kimg: float = 100.0  # training length in thousands of real images shown to D
     batch: int = 16
     loss: LossKind = "ns"

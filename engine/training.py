@@ -135,6 +135,8 @@ class Trainer:
         self.policy = parse_policy(cfg.augment)
         target = cfg.ada_target if self.policy else None
         self.ada = AdaptiveProbability(cfg.aug_p, target, cfg.ada_kimg)
+        # APA's share of pseudo-reals has a controller of its own, fed the same true-real logits
+        self.apa = AdaptiveProbability(0.0, cfg.apa_target, cfg.ada_kimg)
         self.logit_avg = LogitAverages()
         res = mcfg.resolution
         self.r1_gamma = cfg.r1_gamma if cfg.r1_gamma is not None else 2e-4 * res * res / cfg.batch
@@ -230,6 +232,17 @@ class Trainer:
             ws = torch.cat([ws[:, :cut], G.map(z2)[:, cut:]], dim=1)
         return ws
 
+    def _pseudo_reals(self, reals: torch.Tensor, fakes: torch.Tensor):
+        """APA: a share apa.p of the real batch replaced by fakes (another sample's, so no image
+        is labelled real and fake at once), R1 included; → (the batch, the mask of the true
+        reals, whose logits feed both controllers)."""
+        keep = torch.ones(len(reals), dtype=torch.bool, device=reals.device)
+        if self.cfg.apa_target is None or self.apa.p <= 0:
+            return reals, keep
+        keep = torch.rand(len(reals), generator=self.dev_gen, device=self.device) >= self.apa.p
+        pseudo = fakes.roll(1, 0).to(reals.dtype)
+        return torch.where(keep[:, None, None, None], reals, pseudo), keep
+
     def _D(self, img: torch.Tensor) -> torch.Tensor:
         return self.D(augment(img, self.policy, self.ada.p, self.dev_gen), self.grow)
 
@@ -272,6 +285,7 @@ class Trainer:
             with torch.no_grad():
                 fakes = self.G.synthesis(self._ws(self.G, self._latents()))
             feats = [] if self.decoder is not None else None
+            reals, true_real = self._pseudo_reals(reals, fakes)
             real_aug = augment(reals, self.policy, self.ada.p, self.dev_gen)
             real_logits = self.D(real_aug, self.grow, feats).float()
             fake_logits = self._D(fakes).float()
@@ -293,6 +307,9 @@ class Trainer:
             loss_d = loss_d + cfg.gp_lambda * gp
             losses["gp"] = float(gp.detach())
         self.ada.observe(real_logits)
+        if cfg.apa_target is not None:
+            self.apa.observe(real_logits[true_real])
+            losses["apa_p"] = self.apa.p
         self.opt_D.zero_grad(set_to_none=True)
         self.scaler.scale(loss_d).backward()
         if cfg.loss != "wgan-gp" and _schedule(self.step, cfg.r1_interval) and self.r1_gamma > 0:
@@ -313,13 +330,15 @@ class Trainer:
         if self.step % self.ada.interval == 0:
             self._sync_ada()
             self.ada.step(cfg.batch * self.world * self.ada.interval)
+            self.apa.step(cfg.batch * self.world * self.ada.interval)
         return losses
 
     def _sync_ada(self) -> None:
         if self.world > 1:
-            t = torch.tensor([self.ada.sign_sum, float(self.ada.count)], device=self.device)
-            dist.all_reduce(t)
-            self.ada.sign_sum, self.ada.count = float(t[0]), int(t[1])
+            for ctl in (self.ada, self.apa):
+                t = torch.tensor([ctl.sign_sum, float(ctl.count)], device=self.device)
+                dist.all_reduce(t)
+                ctl.sign_sum, ctl.count = float(t[0]), int(t[1])
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -341,6 +360,7 @@ class Trainer:
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
             "ada": self.ada.state_dict(),
+            "apa": self.apa.state_dict(),
             "logit_avg": self.logit_avg.state_dict(),
             "grow_fromrgb": self.grow.fromrgb.state_dict() if self.grow else {},
             "decoder": self.decoder.state_dict() if self.decoder else {},
@@ -366,6 +386,8 @@ class Trainer:
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
         self.ada.load_state_dict(state["ada"])
+        if "apa" in state:  # checkpoints from before APA
+            self.apa.load_state_dict(state["apa"])
         if "logit_avg" in state:  # checkpoints from before LeCam
             self.logit_avg.load_state_dict(state["logit_avg"])
         if self.grow is not None:

@@ -29,6 +29,7 @@ import hashlib
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ class FolderSpec:
     stem_pattern: str = ""  # file stems must match this whole, when set
     limit: int = 600
     min_side: int = 48
+    # > 0: that many random square crops of each image (photos, wallpapers) instead of the whole
+    crops: int = 0
+    one_per_folder: bool = False  # only each folder's largest file (one picture, many sizes)
 
 
 WESNOTH = "usr/share/games/wesnoth/1.16/data/core/images"
@@ -128,7 +132,9 @@ def fetch_package(name: str, version: str, cache: Path) -> tuple[Path, str]:
     root = cache / "unpacked" / name
     if not root.exists():
         log(f"unpacking {deb.name}")
-        tmp = root.with_suffix(".tmp")
+        tmp = root.parent / f"{name}.tmp"  # not with_suffix: "wesnoth-1.16-data" has dots
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], check=True)
         tmp.rename(root)
     return root, hashlib.sha256(deb.read_bytes()).hexdigest()
@@ -139,9 +145,35 @@ def pick_files(spec: FolderSpec, root: Path, seed: int) -> list[Path]:
     files = [p for p in files if not any(x in str(p.relative_to(root)) for x in spec.exclude)]
     if spec.stem_pattern:
         files = [p for p in files if re.fullmatch(spec.stem_pattern, p.stem)]
+    if spec.one_per_folder:
+        largest = {}
+        for p in files:
+            if p.parent not in largest or p.stat().st_size > largest[p.parent].stat().st_size:
+                largest[p.parent] = p
+        files = sorted(largest.values())
     if len(files) > spec.limit:
         files = sorted(random.Random(f"{seed}-{spec.name}").sample(files, spec.limit))
     return files
+
+
+def shrunk(im: Image.Image, max_side: int) -> Image.Image:
+    scale = max_side / max(im.size)
+    if scale >= 1:
+        return im
+    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+    return im.resize(size, Image.LANCZOS)
+
+
+def square_crops(im: Image.Image, n: int, seed: str) -> list[Image.Image]:
+    """n square crops of 35-70 % of the shorter side at random places: the many pictures a
+    wallpaper holds (a whole one, squashed to 64 px, is a blur of colour)."""
+    rng = random.Random(seed)
+    crops = []
+    for _ in range(n):
+        side = int(min(im.size) * rng.uniform(0.35, 0.7))
+        x, y = rng.randint(0, im.width - side), rng.randint(0, im.height - side)
+        crops.append(im.crop((x, y, x + side, y + side)))
+    return crops
 
 
 def build_folder(spec: FolderSpec, root: Path, sha: str, out: Path, max_side: int, seed: int):
@@ -161,13 +193,11 @@ def build_folder(spec: FolderSpec, root: Path, sha: str, out: Path, max_side: in
                 if im.getchannel("A").getbbox() is None:
                     skipped.append({"file": rel, "why": "fully transparent"})
                     continue
-                scale = max_side / max(im.size)
-                if scale < 1:
-                    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
-                    im = im.resize(size, Image.LANCZOS)
-                name = f"{i:04d}-{path.stem[:40]}.png"
-                im.save(folder / name)
-                kept.append({"file": rel, "saved_as": name})
+                pieces = square_crops(im, spec.crops, f"{seed}-{rel}") if spec.crops else [im]
+                for j, piece in enumerate(pieces):
+                    name = f"{i:04d}-{path.stem[:40]}" + (f"-{j}" if spec.crops else "") + ".png"
+                    shrunk(piece, max_side).save(folder / name)
+                    kept.append({"file": rel, "saved_as": name})
         except OSError as exc:
             skipped.append({"file": rel, "why": str(exc)})
     source = {

@@ -219,6 +219,43 @@ def test_lecam_changes_training_and_resumes_exactly(blob_folder, tmp_path):
     assert_same_weights(straight, weights(halves))
 
 
+def test_apa_is_inert_at_p_0_changes_training_above_and_resumes_exactly(blob_folder, tmp_path):
+    # a target D never exceeds (sign mean ≤ 1) keeps APA's share at 0: exactly plain training
+    list(train(tiny_train_config(blob_folder, tmp_path / "plain")))
+    list(train(tiny_train_config(blob_folder, tmp_path / "idle", apa_target=1.0)))
+    plain = weights(tmp_path / "plain")
+    assert_same_weights(plain, weights(tmp_path / "idle"))
+
+    # a target below anything D shows, and a fast controller: pseudo-reals from the first steps
+    apa = {"apa_target": -1.0, "ada_kimg": 0.01}
+    events = list(train(tiny_train_config(blob_folder, tmp_path / "straight", **apa)))
+    shares = [e["apa_p"] for e in events if e["kind"] == "progress"]
+    assert len(shares) == 4 and shares[-1] == 1.0
+    straight = weights(tmp_path / "straight")
+    ada_only = tmp_path / "ada-only"
+    list(train(tiny_train_config(blob_folder, ada_only, ada_kimg=0.01)))
+    assert any(not torch.equal(straight[k], weights(ada_only)[k]) for k in straight)
+
+    halves = tmp_path / "halves"
+    stop_at_step_10(blob_folder, halves, **apa)
+    assert load_checkpoint(halves / "checkpoints" / "latest.pt")["apa"]["p"] == 1.0
+    list(train(tiny_train_config(blob_folder, halves, **apa)))
+    assert_same_weights(straight, weights(halves))
+
+
+def test_pseudo_reals_replace_the_share_apa_p_of_the_batch(blob_folder, tmp_path):
+    from engine.training import Trainer
+
+    cfg = tiny_train_config(blob_folder, tmp_path / "run", apa_target=0.6, batch=64)
+    trainer = Trainer(cfg, scan_folder(blob_folder, cfg.data), torch.device("cpu"))
+    reals, fakes = torch.zeros(64, 3, 16, 16), torch.ones(64, 3, 16, 16)
+    assert trainer._pseudo_reals(reals, fakes)[0] is reals  # p starts at 0
+    trainer.apa.p = 0.5
+    mixed, keep = trainer._pseudo_reals(reals, fakes)
+    assert 16 < int(keep.sum()) < 48  # about half, at random
+    assert torch.equal(mixed[keep], reals[keep]) and torch.equal(mixed[~keep], fakes[~keep])
+
+
 def grow_config(data, run, base, **overrides):
     cfg = tiny_train_config(data, run, base_model=str(base), fade_kimg=0.06, **overrides)
     cfg.data.resolution = 32  # the tiny base makes 16 px images
