@@ -69,9 +69,11 @@ PATH_MAX_WIDTH = 720  # px: paths longer than this scroll inside their field
 @dataclass
 class Session:
     """Export choices remembered until Ganvas closes: the file name template and how images
-    are enlarged (None: the learned upscaler; "lanczos"; or an upscaler file's path)."""
+    are enlarged (None: the learned upscaler; "lanczos"; or an upscaler file's path). The
+    template and the folder start as Edit → Preferences… says (gui.export.actions)."""
 
     template: str = DEFAULT_TEMPLATE
+    folder: Path | None = None  # the preferred export folder; None: the Pictures folder
     upscaler: str | None = None
     upscaler_files: list[str] = field(default_factory=list)
 
@@ -80,8 +82,17 @@ session = Session()
 
 
 def default_folder() -> Path:
+    """Where exports go until the artist picks another folder: the preferred one, else the
+    Pictures folder."""
+    if session.folder is not None:
+        return session.folder
     pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     return Path(pictures or Path.home())
+
+
+def batch_folder() -> Path:
+    """A batch's folder: the preferred export folder itself, else Pictures/Ganvas."""
+    return session.folder if session.folder is not None else default_folder() / "Ganvas"
 
 
 def with_suffix(path: str, suffix: str) -> str:
@@ -709,7 +720,7 @@ class BatchExportDialog(ExportDialog):
         self.scale = scale_box(resolution)
         self.enlarge = EnlargeBox(self.scale)
         self.folder = PathField("Export to folder", folder=True)
-        self.folder.set_text(str(folder or default_folder() / "Ganvas"))
+        self.folder.set_text(str(folder or batch_folder()))
         self.example = QLabel()
         self.example.setObjectName("caption")
         self.form.addRow("Images", self.source)

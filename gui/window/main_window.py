@@ -19,6 +19,7 @@ from ..browse.panel import BrowsePanel
 from ..core.errors import ErrorReporter
 from ..core.models import MODEL_FILTER
 from ..core.renderer import Renderer, RenderRequest, RenderResult
+from ..core.settings import Settings
 from ..core.state import BrowseState, ModelInfo, ModelStatus
 from ..core.studio import Studio
 from ..export.actions import install_exports
@@ -27,6 +28,7 @@ from ..likes.likes import install_preferences
 from ..project.feature import dropped_image, install_projection
 from ..train.dock import dropped_folder, install_train
 from .host import WindowHost
+from .preferences import install_preferences_menu
 from .recent_menu import install_recent_menu
 from .window_memory import remember_window
 
@@ -54,9 +56,11 @@ class MainWindow(QMainWindow):
         renderer: Renderer | None = None,
         reporter: ErrorReporter | None = None,
         parent: QWidget | None = None,
+        settings: Settings | None = None,
     ):
         super().__init__(parent)
-        self.studio = Studio(state, renderer, reporter)  # made the window's child below
+        # made the window's child below
+        self.studio = Studio(state, renderer, reporter, settings=settings)
         self.state = self.studio.state
         self.renderer = self.studio.renderer
         self.reporter = self.studio.reporter
@@ -88,6 +92,7 @@ class MainWindow(QMainWindow):
         self.preferences = install_preferences(studio, host)  # thumbs up/down, Likes dock
         self.help = install_help(studio, host)  # Help menu: help page (F1), shortcuts, About
         self.recent_menu = install_recent_menu(self)  # File → Open recent
+        self.preferences_menu = install_preferences_menu(self)  # Edit → Preferences…
         studio.setParent(self)  # the last child: deleted after the features that use it
 
     # --- construction -------------------------------------------------------------------
