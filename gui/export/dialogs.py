@@ -264,7 +264,9 @@ class ExportDialog(QDialog):
         parent: QWidget | None = None,
         *,
         action: str = "Export",
+        details: str = "",
     ):
+        """`intro` in plain words; `details` (the technical terms) as its tooltip."""
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("exportDialog")
@@ -275,6 +277,7 @@ class ExportDialog(QDialog):
         self.intro = QLabel(intro)
         self.intro.setObjectName("caption")
         self.intro.setWordWrap(True)
+        self.intro.setToolTip(details)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.form.setHorizontalSpacing(12)
@@ -419,11 +422,13 @@ class ImageExportDialog(ExportDialog):
     ):
         super().__init__(
             "Export image",
-            "The file remembers how it was made (model, seed, truncation, edits): drop it back "
-            "onto Ganvas, or run main.py restore, to get exactly this image again.",
+            "The file remembers how it was made (model, seed, variety, edits): drop or paste "
+            "it back onto Ganvas, or run main.py restore, to get exactly this image again.",
             runner,
             reporter,
             parent,
+            details="The record holds the model's fingerprint and the latent (seed, truncation "
+            "ψ, direction edits, style mixing), as JSON inside the file.",
         )
         self.model, self.latent, self.resolution = model, latent, resolution
         self.what = QLabel(f"{describe_latent(latent)}  ·  {model.name}")
@@ -598,8 +603,11 @@ class SourcePicker(QWidget):
         self.reach.setRange(0.1, 6.0)
         self.reach.setSingleStep(0.5)
         self.reach.setValue(2.0)
-        self.reach.setSuffix(" σ")
-        self.reach.setToolTip("How far the outer images move along each direction")
+        self.reach.setPrefix("reach ±")
+        self.reach.setToolTip(
+            "How far the outer images move along each direction: 1 is a typical change "
+            "(one standard deviation, σ)"
+        )
 
         around = QWidget()
         form = QFormLayout(around)
