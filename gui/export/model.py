@@ -159,6 +159,7 @@ class BlendDialog(ExportDialog):
         self.smooth = QDoubleSpinBox()
         self.smooth.setRange(0.0, 3.0)
         self.smooth.setSingleStep(0.25)
+        self.smooth.setMinimumWidth(110)  # room for the number and its arrows
         self.smooth.setToolTip("0: a clean cut between the two; higher: a gradual crossover")
         self.path = PathField("Save blend as", name_filter=MODEL_FILTER)
         # the exports folder: the open model may be a bundled one in a read-only install

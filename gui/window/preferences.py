@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -120,7 +121,13 @@ class PreferencesDialog(QDialog):
             self.tr("Light or dark windows; Follow the system switches with your computer")
         )
 
+        self.threads.setMinimumWidth(110)
+        for box in (self.device, self.threads, self.theme):  # short choices stay short
+            box.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(8)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(self.tr("Compute on"), self.device)
         form.addRow(self.tr("Processor cores"), self.threads)
@@ -144,7 +151,9 @@ class PreferencesDialog(QDialog):
         self.apply_button.setToolTip(self.tr("Use these choices now and keep the window open"))
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
         layout.addLayout(form)
+        layout.addSpacing(10)
         layout.addWidget(self.buttons)
         self.show_values(values)
         self.setMinimumWidth(600)
