@@ -98,26 +98,28 @@ class MainWindow(QMainWindow):
     # --- construction -------------------------------------------------------------------
 
     def _create_actions(self) -> None:
-        self.open_action = QAction("Open model…", self)
+        self.open_action = QAction(self.tr("Open model…"), self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_action.setToolTip("Open a Ganvas model (.safetensors) (Ctrl+O)")
-        self.open_action.setStatusTip("Open a Ganvas model file")
+        self.open_action.setToolTip(self.tr("Open a Ganvas model (.safetensors) (Ctrl+O)"))
+        self.open_action.setStatusTip(self.tr("Open a Ganvas model file"))
         self.open_action.triggered.connect(self.choose_model)
 
-        self.quit_action = QAction("Quit", self)
+        self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.quit_action.setToolTip("Quit Ganvas")
+        self.quit_action.setToolTip(self.tr("Quit Ganvas"))
         self.quit_action.triggered.connect(self.close)
 
-        self.new_seeds_action = QAction("New seeds", self)
+        self.new_seeds_action = QAction(self.tr("New seeds"), self)
         self.new_seeds_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.new_seeds_action.setToolTip("Replace all 16 images with new random seeds (Ctrl+R)")
-        self.new_seeds_action.setStatusTip("Generate 16 new random seeds")
+        self.new_seeds_action.setToolTip(
+            self.tr("Replace all 16 images with new random seeds (Ctrl+R)")
+        )
+        self.new_seeds_action.setStatusTip(self.tr("Generate 16 new random seeds"))
         self.new_seeds_action.triggered.connect(self.state.new_seeds)
 
     def _create_menus_and_toolbar(self) -> None:
-        self.toolbar = QToolBar("Main toolbar")
+        self.toolbar = QToolBar(self.tr("Main toolbar"))
         self.host = WindowHost(self, self.toolbar)
         file_menu = self.host.menu("file")
         file_menu.addAction(self.open_action)
@@ -163,7 +165,7 @@ class MainWindow(QMainWindow):
 
     def choose_model(self) -> None:
         start = str(Path(self.state.model.path).parent) if self.state.model else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), start, MODEL_FILTER)
         if path:
             self.open_model(path)
 

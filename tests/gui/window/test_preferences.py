@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTranslator
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
@@ -157,3 +158,32 @@ def test_export_folder_names_threads_and_device_reach_exports_training_and_rende
     assert panel.state.device == "cpu"
     w.studio.settings.update(export_folder="")  # back to the Pictures folder
     assert dialogs.session.folder is None
+
+
+class Shouting(QTranslator):
+    """A stand-in translation: every Ganvas string of these contexts in capitals."""
+
+    def translate(self, context, source, disambiguation=None, n=-1):
+        if context in ("Ganvas", "MainWindow", "PreferencesDialog", "PreferencesMenu"):
+            return source.upper()
+        return None
+
+
+def test_menus_dock_titles_and_preferences_go_through_translation(qtbot, qapp, config):
+    translator = Shouting()
+    qapp.installTranslator(translator)
+    try:
+        w = MainWindow(reporter=ErrorReporter(interactive=False))
+        qtbot.addWidget(w)
+        titles = [a.text() for a in w.menuBar().actions()]
+        assert titles[:2] == ["&FILE", "&EDIT"]
+        assert w.host.dock("directions").windowTitle() == "DIRECTIONS"
+        assert w.open_action.text() == "OPEN MODEL…"
+        assert w.host.action("preferences").text() == "PREFERENCES…"
+        dialog = w.preferences_menu.open()
+        assert dialog.windowTitle() == "PREFERENCES"
+        assert dialog.theme.itemText(0) == "FOLLOW THE SYSTEM"
+        dialog.reject()
+        w.close()
+    finally:
+        qapp.removeTranslator(translator)
