@@ -9,7 +9,6 @@ moves the open model to a newly chosen device.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -32,9 +31,6 @@ from engine.naming import DEFAULT_TEMPLATE, FIELD_HELP, check_template
 from ..core.settings import MAX_THREADS, Preferences, Settings
 from ..export.dialogs import PathField
 from ..widgets.style import apply_theme
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
 
 def available_devices() -> list[str]:
@@ -200,7 +196,7 @@ class PreferencesMenu(QObject):
     """Edit → Preferences…, and applying the preferences to the window's own parts: the
     theme and the renderer (exports and training listen to the settings themselves)."""
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window):  # the MainWindow (not imported: it imports this module)
         super().__init__(window)
         self.window = window
         self.settings: Settings = window.studio.settings
@@ -251,7 +247,7 @@ class PreferencesMenu(QObject):
                 self.window.open_model(model.path)
 
 
-def install_preferences_menu(window: MainWindow) -> PreferencesMenu:
+def install_preferences_menu(window) -> PreferencesMenu:
     """Edit → Preferences…; the renderer starts on the preferred device and threads unless
     the command line chose its device (`ganvas --device`)."""
     return PreferencesMenu(window)
