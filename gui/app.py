@@ -1,6 +1,6 @@
 """Start the app: show the window at once, then load the model and render in the background.
 
-    ganvas [--model PATH] [--screenshot OUT.png] [--device cpu|cuda|mps]
+    ganvas [--model PATH] [--screenshot OUT.png] [--device auto|cpu|cuda|mps]
 
 `--screenshot` waits for the first rendered grid, saves the whole window and exits 0; it exits
 1 with a message when the model cannot be loaded or nothing renders within two minutes.
@@ -39,7 +39,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument(
         "--screenshot", type=Path, metavar="OUT.png", help="save the window once rendered, exit"
     )
-    parser.add_argument("--device", default="cpu", help="render device: cpu (default), cuda, mps")
+    parser.add_argument(
+        "--device", help="render device: auto, cpu, cuda, mps (default: Edit → Preferences…)"
+    )
     return parser.parse_known_args(argv)  # the rest goes to Qt (e.g. -platform offscreen)
 
 
@@ -106,6 +108,7 @@ def run_app(argv: list[str]) -> int:
     from engine.paths import startup_model_path  # plain pathlib, no torch
     from gui.core.errors import ErrorReporter
     from gui.core.renderer import Renderer
+    from gui.core.settings import Settings
     from gui.widgets.style import apply_theme
     from gui.window.main_window import MainWindow
     from gui.window.window_memory import restore_window
@@ -114,12 +117,16 @@ def run_app(argv: list[str]) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots work on servers too
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     identify_app(app)
-    apply_theme(app)
+    settings = Settings()
+    prefs = settings.values
+    apply_theme(app, prefs.theme)
     if log_file is not None:
         log.info("Ganvas %s; log file %s", __version__, log_file)
 
     reporter = ErrorReporter(interactive=args.screenshot is None)
-    window = MainWindow(renderer=Renderer(device=args.device), reporter=reporter)
+    renderer = Renderer()
+    renderer.set_compute(args.device or prefs.device, prefs.threads)
+    window = MainWindow(renderer=renderer, reporter=reporter, settings=settings)
     taker = None
     if args.screenshot is not None:  # always the default layout, so screenshots compare
         taker = ScreenshotTaker(app, window, args.screenshot, SCREENSHOT_TIMEOUT_S)

@@ -10,6 +10,13 @@
 - bend.png         a network bend (a turn at the 16 px layer) on the current picture
 - blend.png        File → Blend models… with its live preview
 
+    python scripts/take_screenshots.py --ui --out /tmp/shots [--sizes 1280x720,1440x900]
+
+`--ui` instead captures every part of the window for a look at clipped text (kept outside git):
+the main window, each dock and each dialog (export image, batch, contact sheet, animation, save
+model, blend, ONNX, preferences, help, about), once per window size, as
+<size>-<name>.png.
+
 The "folder of the artist's own images" is emoji with skin tones (the default model was trained
 on the plain ones), rendered by scripts/build_default_dataset.py --skin-tones.
 """
@@ -40,6 +47,8 @@ from gui.window.main_window import MainWindow  # noqa: E402
 from scripts.build_default_dataset import held_out_skin_tones  # noqa: E402
 
 SHOTS = ("screenshot", "browser", "train-setup", "train-panel", "projection", "bend", "blend")
+UI_SIZES = "1280x720,1440x900"
+UI_DOCKS = ("directions", "breeding", "library", "bending", "interpolation", "projection", "train")
 
 
 def wait_until(app: QApplication, done: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -148,6 +157,51 @@ class Session:
         print(f"saved {path}")
         dialog.close()
 
+    def shoot_ui(self, prefix: str) -> None:
+        """The window, every dock and every dialog, at the window's present size."""
+        w = self.window
+        w.studio.keyframes = (w.state.cell_latent(0), w.state.cell_latent(1))
+        self.wait(lambda: w.browser.directions.cached is not None, 300, "the PCA directions")
+        self.settle()
+        self.save(f"{prefix}-window")
+        for key in UI_DOCKS:
+            dock = w.host.dock(key)
+            if key == "train":
+                w.train.reveal()
+            elif not dock.isVisible():
+                w.host.reveal_dock(key)
+            dock.raise_()
+            self.settle()
+            self.save_widget(dock, f"{prefix}-dock-{key}")
+        ex = w.exports
+        dialogs = {
+            "export-image": ex.export_image,
+            "batch": ex.batch_export,
+            "contact-sheet": ex.sheet,
+            "animation": ex.animation,
+            "save-model": ex.save_model,
+            "blend": ex.blend_models,
+            "onnx": ex.export_onnx,
+            "preferences": w.preferences_menu.open,
+            "help": lambda: w.help.show_page("help"),
+            "about": lambda: w.help.show_page("about"),
+        }
+        for name, open_dialog in dialogs.items():
+            dialog = open_dialog()
+            dialog.show()
+            if name == "blend":
+                dialog.other.set_text(str(self.model))
+                self.wait(lambda d=dialog: not d.previews[-1].pixmap().isNull(), 60, "a preview")
+            pause(self.app, 0.4)
+            self.save_widget(dialog, f"{prefix}-dialog-{name}")
+            dialog.close()
+
+    def save_widget(self, widget, name: str) -> None:
+        path = self.out / f"{name}.png"
+        if not widget.grab().save(str(path)):
+            raise SystemExit(f"could not write {path}")
+        print(f"saved {path}")
+
     def shoot_projection(self) -> None:
         panel = self.window.projection.panel
         folder = skin_tone_folder(96)
@@ -164,6 +218,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=ROOT / "docs")
     p.add_argument("--only", default=",".join(SHOTS), help="comma list of " + ", ".join(SHOTS))
     p.add_argument("--train-seconds", type=float, default=90, help="training before the shot")
+    p.add_argument("--ui", action="store_true", help="every dock and dialog, for a look")
+    p.add_argument("--sizes", default=UI_SIZES, help="window sizes for --ui, e.g. 1280x720")
     args = p.parse_args()
     os.environ.setdefault("GANVAS_DATA_DIR", tempfile.mkdtemp(prefix="ganvas-shot-data-"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -171,6 +227,16 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     apply_theme(app)
     errors = []
+    if args.ui:
+        for size in args.sizes.split(","):
+            width, height = (int(v) for v in size.lower().split("x"))
+            session = Session(app, args.model, args.out)
+            session.window.resize(width, height)
+            session.shoot_ui(f"{width}x{height}")
+            errors += session.window.reporter.history
+            session.window.close()
+            pause(app, 0.5)
+        wanted = []
     for name in wanted:  # each in a fresh window, as a person opening the app would see it
         session = Session(app, args.model, args.out)
         {

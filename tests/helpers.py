@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from PIL import Image
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QDropEvent
+    from PySide6.QtWidgets import QWidget
 
     from gui.window.main_window import MainWindow
 
@@ -68,3 +70,64 @@ def drop_on(window: MainWindow, path: Path) -> QDropEvent:
     )
     window.dropEvent(event)
     return event
+
+
+# --- plain words: GAN jargon an artist should not have to read (tooltips may name it) ---------
+
+JARGON = (
+    "ψ", "σ", "kimg", "swd", "latent", "truncation", "psnr", "ssim", "lpips", "fid",
+    "slerp", "lerp", "discriminator", "generator", "ganspace", "pca", "ema", "ada",
+    "gan", "rms", "checkpoint", "mapping network", "w space", "z space",
+)  # fmt: skip
+_JARGON = re.compile(
+    r"(?<![a-z])("
+    + "|".join(re.escape(j) for j in JARGON)
+    + r")(?![a-z])|(?<![\w.-])[wz](?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    """Every text an artist can read in `root` without hovering: labels, buttons, choices,
+    field suffixes, titles."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSpinBox,
+        QComboBox,
+        QDoubleSpinBox,
+        QGroupBox,
+        QLabel,
+        QLineEdit,
+        QSpinBox,
+        QTabWidget,
+        QWidget,
+    )
+
+    texts = [root.windowTitle()]
+    for w in [root, *root.findChildren(QWidget)]:
+        if isinstance(w, QLabel):
+            texts.append(re.sub(r"<[^>]+>", "", w.text()))
+        elif isinstance(w, QAbstractButton):
+            texts.append(w.text())
+        elif isinstance(w, QComboBox):
+            texts += [w.itemText(i) for i in range(w.count())]
+        elif isinstance(w, QGroupBox):
+            texts.append(w.title())
+        elif isinstance(w, QTabWidget):
+            texts += [w.tabText(i) for i in range(w.count())]
+        elif isinstance(w, QLineEdit):
+            texts.append(w.placeholderText())
+        if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            texts += [w.prefix(), w.suffix(), w.specialValueText()]
+        if isinstance(w, QAbstractSpinBox):
+            texts.append(w.text())
+    return [t for t in texts if t]
+
+
+def jargon_in(root: QWidget) -> list[tuple[str, str]]:
+    """(word, the text it is in) for each jargon word an artist would read."""
+    found = []
+    for text in visible_texts(root):
+        for match in _JARGON.finditer(text.replace("&", "")):
+            found.append((match.group(0), text))
+    return found

@@ -109,6 +109,7 @@ class Browser(QObject):
     preview_rendered = Signal(object)  # RenderResult, after the preview shows it
     offspring_rendered = Signal()
     strip_rendered = Signal()
+    direction_strips_rendered = Signal()
     grid_menu_opened = Signal(object, int)  # QMenu, cell index, after every feature's entries
 
     def __init__(self, studio: Studio, host: Host, browse: BrowsePanel):
@@ -335,6 +336,8 @@ class Browser(QObject):
         d.load_requested.connect(self._ask_load_directions)
         d.export_requested.connect(self._ask_export_directions)
         d.reset_requested.connect(self.reset_edits)
+        d.strips_wanted.connect(self._schedule_thumbnails)
+        self.directions_dock.visibilityChanged.connect(self._schedule_thumbnails)
         self.loader.progress.connect(d.show_progress)
         self.loader.loaded.connect(self._on_directions)
         self.loader.failed.connect(self._on_directions_failed)
@@ -613,6 +616,7 @@ class Browser(QObject):
             "lineage": self._on_lineage_images,
             "mix": self._on_mix_image,
             "pad": self._on_pad_images,
+            "directions": self._on_direction_strips,
         }.get(result.channel)
         if handler is not None:
             handler(result)
@@ -657,6 +661,10 @@ class Browser(QObject):
     def _on_mix_image(self, result: RenderResult) -> None:
         self.breeding.set_source_image(result.images[0] if result.images else None)
 
+    def _on_direction_strips(self, result: RenderResult) -> None:
+        if self.directions.show_strips(result.latents, list(result.images)):
+            self.direction_strips_rendered.emit()
+
     def _on_pad_images(self, result: RenderResult) -> None:
         seeds = [lat.seed for lat in result.latents]
         self.browse.pad.set_thumbnails(dict(zip(seeds, result.images, strict=True)))
@@ -668,7 +676,8 @@ class Browser(QObject):
             self._thumb_timer.start()
 
     def _request_thumbnails(self) -> None:
-        """Favourites, lineage, the mix source and the pad's seeds, after a pause."""
+        """Favourites, lineage, the mix source, the pad's seeds and the directions' strips,
+        after a pause."""
         if self.model is None:
             return
         r, s = self.renderer, self.state
@@ -688,6 +697,9 @@ class Browser(QObject):
             r.request(RenderRequest((Latent(seed=source, psi=s.psi),), "mix"))
         pad_seeds = self.browse.pad.visible_seeds()
         r.request(RenderRequest.for_seeds(pad_seeds, s.psi, "pad"))
+        strips = self.directions.strip_latents(s.current)
+        if strips and self.directions_dock.isVisible():  # hidden: drawn when it shows again
+            r.request(RenderRequest(tuple(strips), "directions"))
 
     # --- menus, status ----------------------------------------------------------------------
 

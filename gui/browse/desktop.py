@@ -3,12 +3,12 @@ current image (Ctrl+C), drag any image out to another app or a folder, and look 
 zoomed (fit, 1:1, 2×, 4×, crisp pixels) or full screen (F11, Esc leaves).
 
 Copied and dragged images carry the same record File → Export writes (engine.export), so a
-pasted or dropped PNG can be brought back into Ganvas with what made it.
+pasted (Edit → Paste, gui/project) or dropped PNG is brought back into Ganvas with what made
+it.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import shutil
 import tempfile
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from engine.latent import Latent
 from engine.naming import DEFAULT_TEMPLATE, file_name
 
+from ..core.images import PNG_MIME
 from ..widgets.preview import PreviewView
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ganvas")
 
-PNG_MIME = "image/png"
 # (zoom, menu text, keys, tooltip); Shift+Ctrl+J fits as in GIMP; plain digits rate favourites
 # and Ctrl+0…4 are taken, so the zooms are Alt+digit
 ZOOM_ENTRIES = (
@@ -279,13 +279,6 @@ class DesktopHabits(QObject):
             self.fullscreen.close()
         if self._drag_folder is not None:
             shutil.rmtree(self._drag_folder, ignore_errors=True)
-
-
-def read_png_record(data: bytes) -> dict | None:
-    """The Ganvas record inside PNG bytes (a paste from Ganvas), or None."""
-    from engine.export import read_record
-
-    return read_record(io.BytesIO(data))  # type: ignore[arg-type]  # PIL opens file objects
 
 
 def install_desktop(studio: Studio, host: Host, browse: BrowsePanel) -> DesktopHabits:

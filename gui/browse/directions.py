@@ -7,6 +7,11 @@ A slider's unit (its "strength") is one standard deviation of w along its direct
 stops at ±MAX_STRENGTH: the PCA samples hardly reach further, so the picture breaks up there.
 Saved directions can be renamed and deleted, added from two pictures or from the likes, and
 exported to / loaded from a JSON file; the browser does the work behind those requests.
+
+Under each main direction a strip of three small pictures shows what it does to the current
+picture: pushed STRIP_STRENGTH one way, not at all, and the other way. The browser renders them
+on the render thread's "directions" channel after a pause in the changes (the latest request
+wins), and clicking one sets the slider there.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -42,10 +48,14 @@ from engine.directions import (
 from engine.latent import Edit, Latent
 
 from ..core.jobs import Job, JobRunner
+from ..core.latents import edits_with
 
 log = logging.getLogger("ganvas")
 
 AMOUNT_RANGE = MAX_STRENGTH  # slider range, in standard deviations either way
+STRIP_STRENGTH = 2.0  # the strip's pictures: this far either way, and 0
+STRIP_VALUES = (-STRIP_STRENGTH, 0.0, STRIP_STRENGTH)
+STRIP_PX = 40  # each picture of the strip, square
 RANGE_WHY = (
     f"It stops at ±{MAX_STRENGTH:g}: the model has hardly ever made pictures further out, "
     "so they would break up."
@@ -107,6 +117,49 @@ class DirectionsLoader(QObject):
     def _on_error(self, sha256: str, message: str, details: str) -> None:
         if isValid(self) and sha256 == self.sha256:
             self.failed.emit(message, details)
+
+
+class DirectionStrip(QWidget):
+    """Three small pictures: the current picture moved along one direction by each of
+    STRIP_VALUES; a click asks for that strength."""
+
+    chosen = Signal(float)  # strength
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("directionStrip")
+        self.buttons: list[QToolButton] = []
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        for value in STRIP_VALUES:
+            button = QToolButton()
+            button.setObjectName("stripButton")
+            button.setIconSize(QSize(STRIP_PX, STRIP_PX))
+            button.setFixedSize(STRIP_PX + 6, STRIP_PX + 6)
+            button.setAutoRaise(True)
+            what = "as it is along it" if value == 0 else f"pushed to {value:+g}"
+            button.setToolTip(
+                f"The current picture with {name} {what}: click to set the slider to {value:+g}"
+            )
+            button.clicked.connect(lambda _=False, v=value: self.chosen.emit(v))
+            row.addWidget(button)
+            self.buttons.append(button)
+        caption = QLabel(f"{-STRIP_STRENGTH:g}   ·   0   ·   {STRIP_STRENGTH:+g}")
+        caption.setObjectName("panelHint")
+        caption.setToolTip("What the strip shows: this direction pushed back, none, forward")
+        row.addWidget(caption)
+        row.addStretch(1)
+        self.images: list[QImage | None] = [None] * len(STRIP_VALUES)
+
+    def set_images(self, images: list[QImage]) -> None:
+        self.images = list(images)
+        for button, image in zip(self.buttons, images, strict=True):
+            button.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    @property
+    def filled(self) -> bool:
+        return all(image is not None for image in self.images)
 
 
 class DirectionRow(QObject):
@@ -174,6 +227,10 @@ class DirectionRow(QObject):
             )
             self.button.clicked.connect(lambda: self.save_requested.emit(self))
 
+        self.strip = None if saved else DirectionStrip(direction.name)
+        if self.strip is not None:
+            self.strip.chosen.connect(self._choose)
+
         self.slider.valueChanged.connect(self._emit)
         self.slider.sliderReleased.connect(self.gesture_finished)
         self.start.valueChanged.connect(self._on_range)
@@ -192,6 +249,10 @@ class DirectionRow(QObject):
 
     def widgets(self) -> list[QWidget]:
         return [self.name, self.slider, self.start, self.end, self.button]
+
+    def _choose(self, value: float) -> None:
+        self.slider.setValue(value)  # emits the change, as a drag would
+        self.gesture_finished.emit()
 
     @property
     def value(self) -> float:
@@ -242,6 +303,7 @@ class DirectionsPanel(QWidget):
     add_likes_requested = Signal()  # from what the likes learned
     load_requested = Signal()
     export_requested = Signal()
+    strips_wanted = Signal()  # the rows were made anew: their strips need pictures
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -359,7 +421,7 @@ class DirectionsPanel(QWidget):
 
     def _rebuild(self) -> None:
         for row in self.rows:
-            for w in row.widgets():
+            for w in [*row.widgets(), *([row.strip] if row.strip is not None else [])]:
                 self.grid.removeWidget(w)
                 w.deleteLater()
             row.deleteLater()
@@ -388,10 +450,17 @@ class DirectionsPanel(QWidget):
             for d in self.saved:
                 line = self._add_row(DirectionRow(d, self.num_ws, saved=True), line)
         self.reset_button.setEnabled(bool(self.rows))
+        if self.principal:
+            self.strips_wanted.emit()
 
     def _add_row(self, row: DirectionRow, line: int) -> int:
         for col, w in enumerate(row.widgets()):
             self.grid.addWidget(w, line, col)
+        if row.strip is not None:  # under the slider and the layer range
+            line += 1
+            self.grid.addWidget(row.strip, line, 1, 1, 4)
+            for box in (row.start, row.end):  # the strip moves those layers only
+                box.valueChanged.connect(lambda *_: self.strips_wanted.emit())
         row.changed.connect(self._on_row_changed)
         row.gesture_finished.connect(self.gesture_finished)
         row.save_requested.connect(
@@ -406,6 +475,32 @@ class DirectionsPanel(QWidget):
         self, row: DirectionRow, value: float, start: int, end: int, dragging: bool
     ) -> None:
         self.edit_changed.emit(row.direction, value, start, end, dragging)
+
+    def strip_rows(self) -> list[DirectionRow]:
+        """The rows with a strip: the main directions (PC1, PC2, …), in order."""
+        return [r for r in self.rows if r.strip is not None]
+
+    def strip_latents(self, latent: Latent) -> list[Latent]:
+        """What the strips show for `latent`: per main direction, on its row's layer range,
+        each of STRIP_VALUES (three per row, rows in order)."""
+        out = []
+        for row in self.strip_rows():
+            start, end = row.layer_range()
+            for value in STRIP_VALUES:
+                edits = edits_with(latent, row.direction, value, start, end)
+                out.append(latent.replace(edits=edits))
+        return out
+
+    def show_strips(self, latents: tuple[Latent, ...], images: list[QImage]) -> bool:
+        """Put rendered strip pictures in place; False (nothing shown) when they were made
+        for other rows than the panel has now."""
+        rows = self.strip_rows()
+        n = len(STRIP_VALUES)
+        if len(images) != n * len(rows):
+            return False
+        for i, row in enumerate(rows):
+            row.strip.set_images(images[i * n : (i + 1) * n])
+        return True
 
     def row(self, name: str) -> DirectionRow:
         return next(r for r in self.rows if r.direction.name == name)

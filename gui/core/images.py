@@ -1,13 +1,17 @@
-"""numpy uint8 images → QImage, with a deep copy so Qt never points into freed memory."""
+"""numpy uint8 images → QImage, with a deep copy so Qt never points into freed memory; and the
+clipboard's PNG that carries a Ganvas record (Copy puts it there, Paste reads it back)."""
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
 
 if TYPE_CHECKING:
     import numpy as np
+
+PNG_MIME = "image/png"  # Copy's PNG, with the record File → Export writes
 
 _FORMATS = {
     1: QImage.Format.Format_Grayscale8,
@@ -39,3 +43,10 @@ def qimage_to_bytes(image: QImage) -> bytes:
     return b"".join(
         data[y * rgb.bytesPerLine() : y * rgb.bytesPerLine() + bpl] for y in range(rgb.height())
     )
+
+
+def read_png_record(data: bytes) -> dict | None:
+    """The Ganvas record inside PNG bytes (a paste from Ganvas), or None."""
+    from engine.export import read_record  # Pillow only
+
+    return read_record(io.BytesIO(data))  # type: ignore[arg-type]  # PIL opens file objects

@@ -8,28 +8,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from engine.files import write_text_atomic
 
+from .settings import config_dir
+
 log = logging.getLogger("ganvas")
 
 MAX_RECENT = 10
 KINDS = ("model", "folder", "image")
 RECENT_FILE = "recent.json"
-
-
-def config_dir() -> Path:
-    """The user's Ganvas config folder (the same one gui.window.window_memory uses)."""
-    override = os.environ.get("GANVAS_CONFIG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("Ganvas", appauthor=False))
 
 
 def _parse(text: str) -> list[tuple[str, Path]]:

@@ -114,7 +114,9 @@ class _EngineWorker(QObject):
     def __init__(self, take_pending: Callable[[], tuple[int, RenderRequest] | None], device: str):
         super().__init__()
         self._take_pending = take_pending
-        self._device = device
+        self.device = device  # "auto", "cpu", "cuda", "mps": for the next model loaded
+        self.threads = 0  # torch's CPU threads on this thread for the next render; 0: as is
+        self._threads_set = 0
         self._model: Any = None  # engine.modelfile.LoadedModel
         self._generation = 0
         self._cache: OrderedDict[Hashable, np.ndarray] = OrderedDict()
@@ -125,7 +127,7 @@ class _EngineWorker(QObject):
         try:
             from engine.modelfile import load_model  # torch is first imported here
 
-            loaded = load_model(path, device=self._device)
+            loaded = load_model(path, device=self._pick_device())
             info = describe_model(loaded)
         except Exception as exc:  # any failure keeps the previous model
             details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -135,6 +137,22 @@ class _EngineWorker(QObject):
         self._cache.clear()
         log.info("loaded %s in %.0f ms", path, (time.perf_counter() - start) * 1000)
         self.loaded.emit(self._generation, info)
+
+    def _pick_device(self):
+        from engine.devices import pick_device
+
+        try:
+            return pick_device(self.device)
+        except ValueError as exc:  # a preference from another computer: render anyway
+            log.warning("rendering on the CPU: %s", exc)
+            return pick_device("cpu")
+
+    def _use_threads(self) -> None:
+        if self.threads and self.threads != self._threads_set:
+            import torch
+
+            torch.set_num_threads(self.threads)  # per thread: the render thread's own
+            self._threads_set = self.threads
 
     @Slot()
     def render_pending(self) -> None:
@@ -165,6 +183,7 @@ class _EngineWorker(QObject):
         from engine.render import render_latents
 
         G = self._model.G
+        self._use_threads()
         with torch.no_grad():
             latents = tuple(lat for item in request.items for lat in resolve(G, item))
             keys = [latent_key(lat) for lat in latents]
@@ -242,6 +261,18 @@ class Renderer(QObject):
         self.destroyed.connect(lambda *_: _stop_thread(thread))
         _live_threads.add(thread)
         self._thread.start()
+
+    @property
+    def device(self) -> str:
+        return self._worker.device
+
+    def set_compute(self, device: str, threads: int = 0) -> bool:
+        """Render on `device` (auto, cpu, cuda, mps) from the next model loaded, with `threads`
+        CPU threads (0: torch's default) from the next render; → whether the device changed
+        (reload the model to move it there)."""
+        changed = device != self._worker.device
+        self._worker.device, self._worker.threads = device, int(threads)
+        return changed
 
     @property
     def is_loading(self) -> bool:

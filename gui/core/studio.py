@@ -1,8 +1,9 @@
 """The Studio: what every feature shares, handed to each one instead of the main window.
 
 It holds the browse state, the renderer, the error reporter, the one job runner, the undo
-history of the current image, the per-model library and likes, and what the browser shows that
-others use (principal and saved directions, interpolation keyframes).
+history of the current image, the per-model library and likes, the user's preferences, and
+what the browser shows that others use (principal and saved directions, interpolation
+keyframes).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .library import Library
 from .likes import PreferenceStore
 from .recent import RecentFiles
 from .renderer import Renderer
+from .settings import Settings
 from .state import BrowseState, Property
 
 
@@ -35,8 +37,10 @@ class Studio(QObject):
         renderer: Renderer | None = None,
         reporter: ErrorReporter | None = None,
         parent: QObject | None = None,
+        settings: Settings | None = None,
     ):
         super().__init__(parent)
+        self.settings = settings or Settings(parent=self)  # Edit → Preferences…
         self.state = state or BrowseState(self)
         self.renderer = renderer or Renderer(self)
         self.reporter = reporter or ErrorReporter(self)

@@ -26,6 +26,7 @@ from .dialogs import (
     ExportDialog,
     ImageExportDialog,
     Sources,
+    session,
 )
 from .jobs import Item, Written
 from .model import BlendDialog, OnnxDialog, SaveModelDialog
@@ -33,6 +34,7 @@ from .notice import ExportNotice
 
 if TYPE_CHECKING:
     from ..core.host import Host
+    from ..core.settings import Preferences
     from ..core.studio import Studio
 
 log = logging.getLogger("ganvas")
@@ -60,7 +62,14 @@ class ExportActions(QObject):
         self.state.model_changed.connect(self._on_model_changed)
         studio.likes.changed.connect(self._update_actions)
         host.add_context_entries("preview", lambda menu: menu.addAction(self.export_image_action))
+        studio.settings.changed.connect(self.use_preferences)
+        self.use_preferences(studio.settings.values)
         self._on_model_changed()
+
+    def use_preferences(self, prefs: Preferences) -> None:
+        """The preferred folder and file names, for the next dialog opened."""
+        session.template = prefs.template
+        session.folder = Path(prefs.export_folder).expanduser() if prefs.export_folder else None
 
     # --- construction -------------------------------------------------------------------------
 

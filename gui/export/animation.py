@@ -63,11 +63,12 @@ class AnimationDialog(ExportDialog):
     ):
         super().__init__(
             "Export animation",
-            "A seamless loop that visits every keyframe and returns to the first. Seeds glide "
-            "along the sphere of z (smooth); edited or bred images move in straight lines in w.",
+            "A seamless loop that visits every keyframe and returns to the first.",
             runner,
             reporter,
             parent,
+            details="Plain seeds glide along the sphere of z (slerp); edited or bred images "
+            "move in straight lines in w (lerp).",
         )
         self.model, self.resolution, self.psi = model, resolution, psi
         self.interpolation_keys, self.favourites = list(interpolation_keys), list(favourites)
@@ -115,8 +116,13 @@ class AnimationDialog(ExportDialog):
         self.duration = QLabel()
         self.duration.setObjectName("caption")
         self.mode = QComboBox()
-        self.mode.addItem("Smooth (slerp in z, for plain seeds)", "z")
-        self.mode.addItem("Straight (lerp in w)", "w")
+        self.mode.addItem("Smooth curves (plain seeds only)", "z")
+        self.mode.addItem("Straight lines", "w")
+        self.mode.setToolTip(
+            "How the loop moves from one keyframe to the next. Smooth curves keep every frame "
+            "as rich as a seed's picture (slerp in z); straight lines work for every image, "
+            "edited or bred too (lerp in w)"
+        )
         self.scale = scale_box(resolution)
         self.enlarge = EnlargeBox(self.scale)
         self.format_box = QComboBox()

@@ -69,9 +69,11 @@ PATH_MAX_WIDTH = 720  # px: paths longer than this scroll inside their field
 @dataclass
 class Session:
     """Export choices remembered until Ganvas closes: the file name template and how images
-    are enlarged (None: the learned upscaler; "lanczos"; or an upscaler file's path)."""
+    are enlarged (None: the learned upscaler; "lanczos"; or an upscaler file's path). The
+    template and the folder start as Edit → Preferences… says (gui.export.actions)."""
 
     template: str = DEFAULT_TEMPLATE
+    folder: Path | None = None  # the preferred export folder; None: the Pictures folder
     upscaler: str | None = None
     upscaler_files: list[str] = field(default_factory=list)
 
@@ -80,8 +82,17 @@ session = Session()
 
 
 def default_folder() -> Path:
+    """Where exports go until the artist picks another folder: the preferred one, else the
+    Pictures folder."""
+    if session.folder is not None:
+        return session.folder
     pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     return Path(pictures or Path.home())
+
+
+def batch_folder() -> Path:
+    """A batch's folder: the preferred export folder itself, else Pictures/Ganvas."""
+    return session.folder if session.folder is not None else default_folder() / "Ganvas"
 
 
 def with_suffix(path: str, suffix: str) -> str:
@@ -253,7 +264,9 @@ class ExportDialog(QDialog):
         parent: QWidget | None = None,
         *,
         action: str = "Export",
+        details: str = "",
     ):
+        """`intro` in plain words; `details` (the technical terms) as its tooltip."""
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("exportDialog")
@@ -264,6 +277,7 @@ class ExportDialog(QDialog):
         self.intro = QLabel(intro)
         self.intro.setObjectName("caption")
         self.intro.setWordWrap(True)
+        self.intro.setToolTip(details)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.form.setHorizontalSpacing(12)
@@ -408,11 +422,13 @@ class ImageExportDialog(ExportDialog):
     ):
         super().__init__(
             "Export image",
-            "The file remembers how it was made (model, seed, truncation, edits): drop it back "
-            "onto Ganvas, or run main.py restore, to get exactly this image again.",
+            "The file remembers how it was made (model, seed, variety, edits): drop or paste "
+            "it back onto Ganvas, or run main.py restore, to get exactly this image again.",
             runner,
             reporter,
             parent,
+            details="The record holds the model's fingerprint and the latent (seed, truncation "
+            "ψ, direction edits, style mixing), as JSON inside the file.",
         )
         self.model, self.latent, self.resolution = model, latent, resolution
         self.what = QLabel(f"{describe_latent(latent)}  ·  {model.name}")
@@ -587,8 +603,11 @@ class SourcePicker(QWidget):
         self.reach.setRange(0.1, 6.0)
         self.reach.setSingleStep(0.5)
         self.reach.setValue(2.0)
-        self.reach.setSuffix(" σ")
-        self.reach.setToolTip("How far the outer images move along each direction")
+        self.reach.setPrefix("reach ±")
+        self.reach.setToolTip(
+            "How far the outer images move along each direction: 1 is a typical change "
+            "(one standard deviation, σ)"
+        )
 
         around = QWidget()
         form = QFormLayout(around)
@@ -709,7 +728,7 @@ class BatchExportDialog(ExportDialog):
         self.scale = scale_box(resolution)
         self.enlarge = EnlargeBox(self.scale)
         self.folder = PathField("Export to folder", folder=True)
-        self.folder.set_text(str(folder or default_folder() / "Ganvas"))
+        self.folder.set_text(str(folder or batch_folder()))
         self.example = QLabel()
         self.example.setObjectName("caption")
         self.form.addRow("Images", self.source)

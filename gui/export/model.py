@@ -49,10 +49,12 @@ class SaveModelDialog(ExportDialog):
         self.name.setToolTip("The name Ganvas shows for this model (and puts in export records)")
         self.note = QLineEdit()
         self.note.setPlaceholderText("Optional: what it was trained on, licence, …")
-        self.with_d = QCheckBox("Include the discriminator (for fine-tuning and projection)")
+        self.with_d = QCheckBox("Include the judging half (to train it further or find images)")
         self.with_d.setChecked(True)
         self.with_d.setToolTip(
-            "About doubles the file size; without it the model can still make images"
+            "The discriminator: the part of the model that judged its pictures while it learned. "
+            "Needed to fine-tune it or to project images into it; about doubles the file size. "
+            "Without it the model can still make images."
         )
         self.path = PathField("Save model as", name_filter=MODEL_FILTER)
         start = folder or Path(model.path).parent or default_folder()
@@ -93,12 +95,14 @@ class OnnxDialog(ExportDialog):
     ):
         super().__init__(
             "Export ONNX",
-            f"The generator as an ONNX graph for other programs. Inputs: z [batch, {z_dim}] "
-            "(standard normal) and psi [1] (truncation); output: image [batch, channels, "
-            "height, width] in −1…1.",
+            "The model's picture maker as a file other programs and game engines can run "
+            "(ONNX). Hover here for its inputs and output.",
             runner,
             reporter,
             parent,
+            details=f"The generator as an ONNX graph. Inputs: z [batch, {z_dim}] (standard "
+            "normal) and psi [1] (truncation); output: image [batch, channels, height, width] "
+            "in −1…1.",
         )
         self.model = model
         self.path = PathField("Export ONNX", name_filter="ONNX models (*.onnx);;All files (*)")
@@ -155,6 +159,7 @@ class BlendDialog(ExportDialog):
         self.smooth = QDoubleSpinBox()
         self.smooth.setRange(0.0, 3.0)
         self.smooth.setSingleStep(0.25)
+        self.smooth.setMinimumWidth(110)  # room for the number and its arrows
         self.smooth.setToolTip("0: a clean cut between the two; higher: a gradual crossover")
         self.path = PathField("Save blend as", name_filter=MODEL_FILTER)
         # the exports folder: the open model may be a bundled one in a read-only install

@@ -1,21 +1,26 @@
 """Images into the browser: open an image exported by Ganvas to get its latent back, or find the
 latent of any other image by projection (the Projection dock).
 
-The window routes dropped images here (`dropped_image`, `Projection.open_image`).
+The window routes dropped images here (`dropped_image`, `Projection.open_image`); Edit → Paste
+(Ctrl+V) takes the clipboard's image the same way: Ganvas's own Copy (a PNG with its record)
+comes back exactly, any other image is projected, as a dropped one is.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from engine.latent import Latent
 
+from ..core.images import PNG_MIME, read_png_record
 from ..core.models import ModelRef
 from ..widgets.actions import explained_action
 from .panel import IMAGE_FILTER, ProjectionPanel
@@ -31,7 +36,12 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".ti
 
 def dropped_image(event: QDragEnterEvent | QDropEvent) -> Path | None:
     """The first local image file in a drag, if any."""
-    for url in event.mimeData().urls():
+    return image_in_urls(event.mimeData().urls())
+
+
+def image_in_urls(urls) -> Path | None:
+    """The first local image file among `urls` (a drag's or the clipboard's), if any."""
+    for url in urls:
         if url.isLocalFile():
             path = Path(url.toLocalFile())
             if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
@@ -49,7 +59,7 @@ def different_model_text(image: str, want: dict, have: ModelRef | None) -> str:
         now = f"the open model is “{have.name}” ({have.short_sha}…)"
     return (
         f"{image} was made with the model {needed}, but {now}. Open that model with "
-        f"File → Open model…, then drop the image again."
+        f"File → Open model…, then drop or paste the image again."
     )
 
 
@@ -89,6 +99,22 @@ class Projection(QObject):
             self.choose_projection,
         )
         host.add_to_menu("file", [self.open_image_action, self.project_action])
+        self.paste_action = self.host.add_action(
+            explained_action(
+                host.widget,
+                "Paste image",
+                None,
+                "Bring back an image copied from Ganvas exactly; any other image is found in "
+                "the model (projected)",
+                self.paste,
+            )
+        )
+        # a text field's own Ctrl+V still pastes text: Qt gives the key to it first
+        self.paste_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Paste))
+        keys = self.paste_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.paste_action.setToolTip(f"{self.paste_action.statusTip()} ({keys})")
+        host.add_to_menu("edit", [self.paste_action], separator=False)  # beside Copy
+        self._paste_folder: Path | None = None
         toggle = self.dock.toggleViewAction()
         toggle.setToolTip("Show or hide the Projection panel")
         host.add_to_menu("view", [toggle], separator=False)
@@ -127,7 +153,7 @@ class Projection(QObject):
     def open_image(self, path: Path | str) -> Latent | None:
         """An exported image: make its latent current (same model only). Any other image:
         project it. → the restored latent, or None."""
-        from engine.export import read_record, record_latent  # Pillow only, fast
+        from engine.export import read_record  # Pillow only, fast
 
         path = Path(path)
         record = read_record(path)
@@ -135,11 +161,18 @@ class Projection(QObject):
             log.info("%s has no Ganvas record: projecting it", path)
             self.project(path)
             return None
+        return self.restore(record, path.name)
+
+    def restore(self, record: dict, name: str) -> Latent | None:
+        """An image's Ganvas record (engine.export) → its latent made current, when it was
+        made with the open model; else a plain message. → the latent, or None."""
+        from engine.export import record_latent
+
         want, have = record["model"], self.model_ref()
         if have is None or want.get("sha256") != have.sha256:
             self.reporter.report(
                 "A different model is needed",
-                different_model_text(path.name, want, have),
+                different_model_text(name, want, have),
                 parent=self.host.widget,
             )
             return None
@@ -148,21 +181,54 @@ class Projection(QObject):
         except (ValueError, TypeError, KeyError) as exc:
             self.reporter.report(
                 "Could not open image",
-                f"{path.name} carries a Ganvas record that cannot be read ({exc}).",
+                f"{name} carries a Ganvas record that cannot be read ({exc}).",
                 parent=self.host.widget,
             )
             return None
         if latent.ws is not None and len(latent.ws) != self.state.model.num_ws:
             self.reporter.report(
                 "Could not open image",
-                f"{path.name} does not fit this model's layers.",
+                f"{name} does not fit this model's layers.",
                 parent=self.host.widget,
             )
             return None
-        self.studio.history.apply(latent, f"Opened {path.name}")
-        self.host.show_status(f"Opened {path.name}: its image is current", 5000)
+        self.studio.history.apply(latent, f"Opened {name}")
+        self.host.show_status(f"Opened {name}: its image is current", 5000)
         self.restored.emit(latent)
         return latent
+
+    # --- paste --------------------------------------------------------------------------------
+
+    def paste(self) -> Latent | None:
+        """Edit → Paste: the clipboard's image, as if it had been dropped. → the restored
+        latent, or None (projected, or nothing to paste: the status bar says which)."""
+        mime = QGuiApplication.clipboard().mimeData()
+        record = read_png_record(bytes(mime.data(PNG_MIME))) if mime.hasFormat(PNG_MIME) else None
+        if record is not None:  # Ganvas's own Copy
+            return self.restore(record, "the pasted image")
+        path = image_in_urls(mime.urls())
+        if path is not None:  # a file copied in a file manager: what dropping it does
+            return self.open_image(path)
+        if not mime.hasImage():
+            self.host.show_status("Nothing to paste: the clipboard holds no image", 5000)
+            return None
+        path = self._paste_file()
+        if not mime.imageData().save(str(path), "PNG"):
+            self.host.show_status("Could not paste the image: it could not be read", 6000)
+            return None
+        self.host.show_status(
+            "The pasted image has no Ganvas record: finding it in the model (Projection)", 6000
+        )
+        self.project(path)
+        return None
+
+    def _paste_file(self) -> Path:
+        """Where a pasted image without a record is kept while it is projected (removed when
+        the window closes)."""
+        if self._paste_folder is None or not self._paste_folder.is_dir():
+            self._paste_folder = Path(tempfile.mkdtemp(prefix="ganvas-paste-"))
+        n = len(list(self._paste_folder.iterdir())) + 1
+        return self._paste_folder / f"pasted image {n}.png"
 
     # --- projection ---------------------------------------------------------------------------
 
@@ -192,6 +258,8 @@ class Projection(QObject):
 
     def shutdown(self) -> None:
         self.panel.cancel()
+        if self._paste_folder is not None:
+            shutil.rmtree(self._paste_folder, ignore_errors=True)
 
 
 def install_projection(studio: Studio, host: Host) -> Projection:

@@ -92,6 +92,12 @@ def projection_job(req: ProjectionRequest) -> Iterator[dict[str, Any]]:
     raise RuntimeError("the projection ended without a result")
 
 
+METRICS_TIP = (
+    "How closely the found image matches the target (PSNR in dB and SSIM from 0 to 1: "
+    "higher is closer)"
+)
+
+
 def quality_words(psnr: float, ssim: float) -> str:
     if psnr >= 28 and ssim >= 0.85:
         return "a close match"
@@ -144,15 +150,16 @@ class ProjectionPanel(QWidget):
         self.result: dict | None = None
 
         self.intro = QLabel(
-            "Find the image in the model: Ganvas searches for the latent that reproduces it, "
-            "then you can edit it like any other. Drop an image on the window or choose one."
+            "Find the image in the model: Ganvas searches for the model's picture closest to "
+            "it, then you can edit it like any other. Drop or paste an image on the window, or "
+            "choose one."
         )
         self.intro.setObjectName("caption")
         self.intro.setWordWrap(True)
-        self.target = ImageBox("Target")
+        self.target = ImageBox("No image yet")
         self.target.setObjectName("projectionTarget")
         self.target.setToolTip("The image as the model sees it: cropped like its training data")
-        self.output = ImageBox("Result")
+        self.output = ImageBox("Not searched yet")
         self.output.setObjectName("projectionResult")
         self.output.setToolTip("The model's closest image so far")
         target_caption, output_caption = QLabel("Target"), QLabel("Found")
@@ -178,7 +185,10 @@ class ProjectionPanel(QWidget):
         self.crop.setToolTip("How the image is made square at the model's resolution")
         self.go_button = QPushButton("Project")
         self.go_button.setObjectName("projectButton")
-        self.go_button.setToolTip("Find the latent for this image (runs in the background)")
+        self.go_button.setToolTip(
+            "Find this image in the model (projection: it searches for its latent), in the "
+            "background"
+        )
         self.go_button.clicked.connect(self._go_or_cancel)
         self.progress = job_progress_bar("projectionProgress")
         self.status = QLabel("")
@@ -187,9 +197,7 @@ class ProjectionPanel(QWidget):
         self.metrics = QLabel("")
         self.metrics.setObjectName("projectionMetrics")
         self.metrics.setWordWrap(True)
-        self.metrics.setToolTip(
-            "PSNR (dB) and SSIM (0…1) compare the found image with the target: higher is closer"
-        )
+        self.metrics.setToolTip(METRICS_TIP)
 
         images = QHBoxLayout()
         images.setSpacing(12)
@@ -320,7 +328,9 @@ class ProjectionPanel(QWidget):
         self.result = result
         self.output.set_image(result["image"])
         psnr, ssim = result["psnr"], result["ssim"]
-        self.metrics.setText(f"PSNR {psnr:.1f} dB · SSIM {ssim:.3f} — {quality_words(psnr, ssim)}")
+        words = quality_words(psnr, ssim)
+        self.metrics.setText(f"How close: {words}")
+        self.metrics.setToolTip(f"PSNR {psnr:.1f} dB · SSIM {ssim:.3f}. {METRICS_TIP}")
         self.status.setText("Done: the found image is now the current image; edit it freely.")
         self.result_ready.emit(result["latent"])
 

@@ -17,6 +17,7 @@ from .panel import TrainPanel
 
 if TYPE_CHECKING:
     from ..core.host import Host
+    from ..core.settings import Preferences
     from ..core.studio import Studio
 
 
@@ -46,6 +47,15 @@ class Training:
         host.add_to_menu("train", [choose, toggle])
         self.actions = (choose, toggle)
         panel.runs_refreshed.connect(self._offer_resume)
+        studio.settings.changed.connect(self.use_preferences)
+        self.use_preferences(studio.settings.values)
+
+    def use_preferences(self, prefs: Preferences) -> None:
+        """Device and CPU threads for the next run (a run in progress keeps its own)."""
+        panel = self.panel
+        panel.threads = prefs.threads
+        if not panel.state.phase.busy:
+            panel.use_device(prefs.device)
 
     def _offer_resume(self, found: list) -> None:  # once, at start: an unfinished run waits
         self.panel.runs_refreshed.disconnect(self._offer_resume)

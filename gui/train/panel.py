@@ -103,6 +103,8 @@ class TrainPanel(QWidget):
         self._pending_start: TrainConfig | None = None
         self._after_stop: list[Callable[[], None]] = []
         self._devices_loaded = False
+        self._devices: list[dict] = []
+        self.threads = 0  # CPU threads for the next run (Edit → Preferences…); 0: automatic
         self._estimate_key: tuple | None = None
         self._estimating = False
         self._scan_progress = _ScanProgress(self)
@@ -341,6 +343,13 @@ class TrainPanel(QWidget):
         self.setup.show_error_report(message)
         self._set_status("This folder cannot be used for training. " + message)
 
+    def use_device(self, device: str) -> None:
+        """The preferred device (auto, cpu, cuda, mps) for the next run, where this computer
+        has it (else the best one it has)."""
+        self.state.device = device
+        if self._devices:
+            self.setup.show_devices(self._devices)
+
     def _load_devices(self) -> None:
         if self._devices_loaded:
             return
@@ -348,6 +357,7 @@ class TrainPanel(QWidget):
         self.run_job(devices_job, (), {}, self._on_devices, lambda message: None)
 
     def _on_devices(self, devices: list[dict]) -> None:
+        self._devices = devices
         self.setup.show_devices(devices)
         self._request_estimate()
 
@@ -375,7 +385,7 @@ class TrainPanel(QWidget):
         self._estimate_key = key
         self._estimating = True
         self.state.seconds_per_kimg = None
-        cfg = build_config(self.state, self.default_model, self.config_overrides)
+        cfg = build_config(self.state, self.default_model, self.config_overrides, self.threads)
         self.setup.estimate_label.setText(
             f"Measuring the speed on {self.setup.device_combo.currentText()}…"
         )
@@ -450,7 +460,7 @@ class TrainPanel(QWidget):
             # a new run never continues another one: pick a fresh folder beside it
             root = runs.runs_dir() if self.setup.auto_output else Path(out).parent
             self.state.output_dir = str(runs.new_run_dir(name, root))
-        cfg = build_config(self.state, self.default_model, self.config_overrides)
+        cfg = build_config(self.state, self.default_model, self.config_overrides, self.threads)
         self._reset_monitor()
         self._launch(cfg, resumed=False)
         return True
@@ -461,7 +471,7 @@ class TrainPanel(QWidget):
             return
         cfg = TrainConfig.from_dict(info.config)
         cfg.run_dir = str(info.path)
-        cfg.threads = default_threads()
+        cfg.threads = self.threads or default_threads()
         if self._devices_loaded and self.state.device != "auto":
             cfg.device = self.state.device
         elif cfg.device not in ("auto", "cpu"):

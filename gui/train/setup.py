@@ -531,6 +531,8 @@ class SetupPage(QWidget):
 
     def show_devices(self, devices: list[dict]) -> None:
         current = self.state.device
+        if current == "cuda":  # the preference names the kind: its first GPU
+            current = next((d["id"] for d in devices if d["id"].startswith("cuda")), current)
         self.device_combo.blockSignals(True)
         self.device_combo.clear()
         for i, d in enumerate(devices):

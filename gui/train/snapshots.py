@@ -101,6 +101,10 @@ class SnapshotsPage(QWidget):
         )
         row = QHBoxLayout()
         self.memo_button = QPushButton("Check latest snapshot")
+        self.memo_button.setToolTip(
+            "Make four images with the newest snapshot and put each beside the training "
+            "images it looks most like, to see whether the model copies them (memorisation)"
+        )
         self.memo_button.clicked.connect(self.check_memorisation)
         row.addWidget(self.memo_button)
         row.addStretch(1)

@@ -136,9 +136,13 @@ def default_threads() -> int:
 
 
 def build_config(
-    state: TrainState, default_model: Path | None = None, overrides: dict | None = None
+    state: TrainState,
+    default_model: Path | None = None,
+    overrides: dict | None = None,
+    threads: int = 0,
 ) -> TrainConfig:
-    """The TrainConfig for what the panel shows (run_dir is state.output_dir)."""
+    """The TrainConfig for what the panel shows (run_dir is state.output_dir); `threads` 0:
+    default_threads()."""
     if state.start_from == START_DEFAULT:
         base = str(default_model) if default_model else None
     elif state.start_from == START_FILE:
@@ -159,7 +163,7 @@ def build_config(
         ema_kimg=state.ema_kimg,
         seed=state.seed,
         device=state.device,
-        threads=default_threads(),
+        threads=threads or default_threads(),
     )
     if state.preset != CUSTOM:
         apply_preset(cfg, state.preset)

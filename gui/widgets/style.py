@@ -1,16 +1,27 @@
-"""The calm dark look: Fusion with a dark palette, refined by resources/styles/ganvas.qss."""
+"""The calm look: Fusion with a dark palette, refined by resources/styles/ganvas.qss, or its
+light twin (the same stylesheet and palette with every grey's lightness turned round, the
+accent blues kept). By default it follows the operating system's light or dark setting
+(QStyleHints.colorScheme, Qt 6.5+; dark where the system does not say); Edit → Preferences…
+can choose one for good.
+"""
 
 from __future__ import annotations
 
+import colorsys
 import logging
+import re
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger("ganvas")
 
 STYLESHEET = "styles/ganvas.qss"
+THEMES = ("system", "light", "dark")  # the same choices as gui.core.settings.THEMES
+_HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
+_followers: dict[int, str] = {}  # id(app) → the theme chosen, while it follows the system
 
 
 def dark_palette() -> QPalette:
@@ -42,19 +53,90 @@ def dark_palette() -> QPalette:
     return p
 
 
-def load_stylesheet(path: Path) -> str:
-    """The stylesheet text, with `@styles/` pointing at the folder it lives in."""
+def light_colour(colour: str) -> str:
+    """The light theme's twin of a dark theme colour (#rrggbb): greys and dark tints get
+    their lightness turned round (a dark background becomes a light one, light text dark);
+    the saturated mid-light accents (the blue of selections and sliders) stay as they are."""
+    c = QColor(colour)
+    h, lightness, s = colorsys.rgb_to_hls(c.redF(), c.greenF(), c.blueF())
+    if s > 0.5 and 0.45 < lightness < 0.8:
+        return c.name()
+    r, g, b = colorsys.hls_to_rgb(h, 1.0 - lightness, s)
+    return QColor.fromRgbF(r, g, b).name()
+
+
+def light_palette() -> QPalette:
+    dark, p = dark_palette(), QPalette()
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Disabled):
+        for role in QPalette.ColorRole:
+            if role == QPalette.ColorRole.NColorRoles:
+                continue
+            p.setColor(group, role, QColor(light_colour(dark.color(group, role).name())))
+    p.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    return p
+
+
+def load_stylesheet(path: Path, look: str = "dark") -> str:
+    """The stylesheet text, with `@styles/` pointing at the folder it lives in; for the
+    "light" look every colour goes through light_colour."""
     folder = path.parent.resolve().as_posix()
-    return path.read_text(encoding="utf-8").replace("@styles/", folder + "/")
+    text = path.read_text(encoding="utf-8").replace("@styles/", folder + "/")
+    if look == "light":
+        text = _HEX.sub(lambda m: light_colour(m.group(0)), text)
+    return text
 
 
-def apply_theme(app: QApplication) -> None:
+def system_look(app: QApplication) -> str | None:
+    """ "light" or "dark" as the operating system says, None where it does not (Qt < 6.5, or
+    a desktop that has no such setting)."""
+    hints = app.styleHints()
+    if not hasattr(hints, "colorScheme"):
+        return None
+    scheme = hints.colorScheme()
+    if scheme == Qt.ColorScheme.Dark:
+        return "dark"
+    if scheme == Qt.ColorScheme.Light:
+        return "light"
+    return None
+
+
+def theme_look(theme: str, app: QApplication) -> str:
+    """The look a theme choice means now: "light" or "dark" ("system": the system's, dark
+    where it says nothing: the calm dark look is Ganvas's own)."""
+    if theme in ("light", "dark"):
+        return theme
+    return system_look(app) or "dark"
+
+
+def apply_theme(app: QApplication, theme: str = "system") -> str:
+    """Style the whole app for `theme` (one of THEMES), at once; → the look applied. With
+    "system" it keeps following the system when the user switches it there."""
     from engine.paths import resources_dir  # imports nothing heavy
 
+    look = theme_look(theme, app)
     app.setStyle("Fusion")
-    app.setPalette(dark_palette())
+    app.setPalette(light_palette() if look == "light" else dark_palette())
     path = resources_dir() / STYLESHEET
     try:
-        app.setStyleSheet(load_stylesheet(path))
+        app.setStyleSheet(load_stylesheet(path, look))
     except OSError as exc:  # a missing stylesheet is cosmetic, never fatal
         log.warning("stylesheet not loaded (%s): %s", path, exc)
+    app.setProperty("ganvasLook", look)
+    _follow_system(app, theme)
+    return look
+
+
+def _follow_system(app: QApplication, theme: str) -> None:
+    hints = app.styleHints()
+    if not hasattr(hints, "colorSchemeChanged"):
+        return
+    key = id(app)
+    if key not in _followers:
+        hints.colorSchemeChanged.connect(lambda *_: _on_system_changed(app))
+    _followers[key] = theme
+
+
+def _on_system_changed(app: QApplication) -> None:
+    theme = _followers.get(id(app))
+    if theme == "system" and theme_look(theme, app) != app.property("ganvasLook"):
+        apply_theme(app, theme)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar, QToolBar, QWidget
 
 from ..core.host import MENUS
+
+
+def translated(text: str) -> str:
+    """A menu or dock title in the user's language, once a translation is installed (Qt's
+    QTranslator; none ships yet, so this is the text itself)."""
+    return QCoreApplication.translate("Ganvas", text)
 
 
 class WindowHost:
@@ -33,7 +39,7 @@ class WindowHost:
     def menu(self, key: str) -> QMenu:
         menu = self._menus.get(key)
         if menu is None:
-            menu = QMenu(MENUS[key], self.window)
+            menu = QMenu(translated(MENUS[key]), self.window)
             menu.setToolTipsVisible(True)
             keys = list(MENUS)
             later = [self._menus[k] for k in keys[keys.index(key) + 1 :] if k in self._menus]
@@ -88,7 +94,7 @@ class WindowHost:
         tab_with: str | None = None,
         bare_tab: bool = False,
     ) -> QDockWidget:
-        dock = QDockWidget(title, self.window)
+        dock = QDockWidget(translated(title), self.window)
         dock.setObjectName(f"{key}Dock")
         dock.setWidget(widget)
         if tip:

@@ -19,6 +19,7 @@ from ..browse.panel import BrowsePanel
 from ..core.errors import ErrorReporter
 from ..core.models import MODEL_FILTER
 from ..core.renderer import Renderer, RenderRequest, RenderResult
+from ..core.settings import Settings
 from ..core.state import BrowseState, ModelInfo, ModelStatus
 from ..core.studio import Studio
 from ..export.actions import install_exports
@@ -27,6 +28,7 @@ from ..likes.likes import install_preferences
 from ..project.feature import dropped_image, install_projection
 from ..train.dock import dropped_folder, install_train
 from .host import WindowHost
+from .preferences import install_preferences_menu
 from .recent_menu import install_recent_menu
 from .window_memory import remember_window
 
@@ -54,9 +56,11 @@ class MainWindow(QMainWindow):
         renderer: Renderer | None = None,
         reporter: ErrorReporter | None = None,
         parent: QWidget | None = None,
+        settings: Settings | None = None,
     ):
         super().__init__(parent)
-        self.studio = Studio(state, renderer, reporter)  # made the window's child below
+        # made the window's child below
+        self.studio = Studio(state, renderer, reporter, settings=settings)
         self.state = self.studio.state
         self.renderer = self.studio.renderer
         self.reporter = self.studio.reporter
@@ -88,31 +92,34 @@ class MainWindow(QMainWindow):
         self.preferences = install_preferences(studio, host)  # thumbs up/down, Likes dock
         self.help = install_help(studio, host)  # Help menu: help page (F1), shortcuts, About
         self.recent_menu = install_recent_menu(self)  # File → Open recent
+        self.preferences_menu = install_preferences_menu(self)  # Edit → Preferences…
         studio.setParent(self)  # the last child: deleted after the features that use it
 
     # --- construction -------------------------------------------------------------------
 
     def _create_actions(self) -> None:
-        self.open_action = QAction("Open model…", self)
+        self.open_action = QAction(self.tr("Open model…"), self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_action.setToolTip("Open a Ganvas model (.safetensors) (Ctrl+O)")
-        self.open_action.setStatusTip("Open a Ganvas model file")
+        self.open_action.setToolTip(self.tr("Open a Ganvas model (.safetensors) (Ctrl+O)"))
+        self.open_action.setStatusTip(self.tr("Open a Ganvas model file"))
         self.open_action.triggered.connect(self.choose_model)
 
-        self.quit_action = QAction("Quit", self)
+        self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.quit_action.setToolTip("Quit Ganvas")
+        self.quit_action.setToolTip(self.tr("Quit Ganvas"))
         self.quit_action.triggered.connect(self.close)
 
-        self.new_seeds_action = QAction("New seeds", self)
+        self.new_seeds_action = QAction(self.tr("New seeds"), self)
         self.new_seeds_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.new_seeds_action.setToolTip("Replace all 16 images with new random seeds (Ctrl+R)")
-        self.new_seeds_action.setStatusTip("Generate 16 new random seeds")
+        self.new_seeds_action.setToolTip(
+            self.tr("Replace all 16 images with new random seeds (Ctrl+R)")
+        )
+        self.new_seeds_action.setStatusTip(self.tr("Generate 16 new random seeds"))
         self.new_seeds_action.triggered.connect(self.state.new_seeds)
 
     def _create_menus_and_toolbar(self) -> None:
-        self.toolbar = QToolBar("Main toolbar")
+        self.toolbar = QToolBar(self.tr("Main toolbar"))
         self.host = WindowHost(self, self.toolbar)
         file_menu = self.host.menu("file")
         file_menu.addAction(self.open_action)
@@ -158,7 +165,7 @@ class MainWindow(QMainWindow):
 
     def choose_model(self) -> None:
         start = str(Path(self.state.model.path).parent) if self.state.model else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), start, MODEL_FILTER)
         if path:
             self.open_model(path)
 

@@ -8,24 +8,15 @@ ignored by Qt (`LAYOUT_VERSION`), so a changed window never opens in a broken ar
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
 
+from ..core.settings import config_dir
+
 log = logging.getLogger("ganvas")
 
 LAYOUT_VERSION = 1  # raise when docks are added, removed or renamed
-
-
-def config_dir() -> Path:
-    override = os.environ.get("GANVAS_CONFIG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("Ganvas", appauthor=False))
 
 
 def _settings() -> QSettings:

@@ -570,3 +570,46 @@ def test_changing_the_effect_and_removing_it(window, qtbot):
     assert s.current.bends[0].op == "mute"
     panel.remove_effect()
     assert s.current.bends == [] and not panel.remove_button.isEnabled()
+
+
+def strip_pixels(button) -> np.ndarray:
+    image = button.icon().pixmap(button.iconSize()).toImage()
+    data = qimage_to_bytes(image)
+    return np.frombuffer(data, np.uint8).reshape(image.height(), image.width(), 3)
+
+
+def test_direction_strips_show_each_main_direction_on_the_current_image(window, qtbot, G):
+    from gui.browse.directions import STRIP_STRENGTH
+
+    wait_directions(qtbot, window)
+    s, panel = window.state, window.browser.directions
+    rows = panel.strip_rows()
+    assert [r.direction.name for r in rows] == [f"PC{i + 1}" for i in range(len(rows))]
+    assert len(rows) == len(panel.principal) >= 2
+    qtbot.waitUntil(lambda: all(r.strip.filled for r in rows), timeout=WAIT_MS)
+
+    def check(latent: Latent) -> None:
+        for row in rows[:2]:
+            vec = torch.tensor(row.direction.vector)
+            base = latent_ws(G, latent)
+            for button, value in zip(row.strip.buttons, (-STRIP_STRENGTH, 0.0, STRIP_STRENGTH)):
+                want = rendered(G, base + value * row.direction.std * vec)
+                assert_pixels_close(strip_pixels(button), want)
+
+    check(s.current)
+    requests: list[str] = []
+    real = window.renderer.request
+    window.renderer.request = lambda req: (requests.append(req.channel), real(req))[1]
+    for cell in (2, 4, 6):  # quick changes: one strip request after the pause, for the last
+        window.browser.show_seed(s.seeds[cell])
+    with qtbot.waitSignal(window.browser.direction_strips_rendered, timeout=WAIT_MS):
+        pass
+    assert requests.count("directions") == 1
+    assert s.current.seed == s.seeds[6]
+    check(s.current)
+
+    rows[1].strip.buttons[2].click()  # a click sets the slider to the strip's strength
+    assert rows[1].slider.value() == pytest.approx(STRIP_STRENGTH)
+    assert s.current.edits[0].name == "PC2"
+    window.browser.history.undo()
+    assert s.current.edits == []

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QPushButton, QToolBar
 from engine.export import read_record, record_latent
 from engine.latent import Latent
 from gui.browse import desktop
-from gui.browse.desktop import PNG_MIME, DesktopHabits, qimage_to_array, read_png_record
+from gui.browse.desktop import DesktopHabits, qimage_to_array
 from gui.browse.panel import BrowsePanel
 from gui.core.errors import ErrorReporter
-from gui.core.images import array_to_qimage
+from gui.core.images import PNG_MIME, array_to_qimage, read_png_record
 from gui.core.renderer import RenderRequest, RenderResult
 from gui.core.state import BrowseState, ModelInfo
 from gui.core.studio import Studio

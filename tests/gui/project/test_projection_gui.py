@@ -54,7 +54,8 @@ def test_dropping_a_plain_image_projects_it_and_makes_it_current(window, qtbot, 
     assert np.shape(s.current.ws) == (info.num_ws, info.w_dim)
     assert panel.target.image.width() == info.resolution  # cropped like training data
     assert panel.output.image is not None
-    assert "PSNR" in panel.metrics.text() and "SSIM" in panel.metrics.text()
+    assert "close" in panel.metrics.text()  # plain words; the numbers in the tooltip
+    assert "PSNR" in panel.metrics.toolTip() and "SSIM" in panel.metrics.toolTip()
     assert panel.result["psnr"] > 0
     assert s.psi == 0.6 and s.grid_latents() == grid  # ψ and the grid stay where they were
     assert window.browse.psi_slider.value() == pytest.approx(0.6)
@@ -247,3 +248,45 @@ def test_the_preview_context_menu_rates_the_current_image(window, qtbot):
     next(a for a in menu.actions() if a.text() == "Thumbs up").trigger()
     menu.close()
     assert window.preferences.store.label(Latent(seed=42, psi=window.state.psi)) == 1
+
+
+def test_paste_brings_back_a_copied_image_exactly_and_projects_a_plain_one(window, qtbot, tmp_path):
+    from PySide6.QtGui import QGuiApplication, QImage, QKeySequence
+
+    from gui.core.images import qimage_to_bytes
+
+    paste = window.projection.paste_action
+    assert paste.shortcut() == QKeySequence(QKeySequence.StandardKey.Paste)
+    assert paste in window.host.menu("edit").actions()
+    clipboard = QGuiApplication.clipboard()
+    try:
+        window.browser.show_seed(window.state.seeds[3])
+        qtbot.waitUntil(lambda: window.browse.shows_current(), timeout=WAIT_MS)
+        copied = window.state.current
+        shown = qimage_to_bytes(window.browse.current_image())
+        assert window.browser.desktop.copy_current()
+        window.browser.show_seed(window.state.seeds[7])
+        assert window.state.current != copied
+        paste.trigger()  # the record comes back: the same latent, so the same pixels
+        assert window.state.current == copied
+        assert window.browser.history.stack.undoText() == "Opened the pasted image"
+        qtbot.waitUntil(lambda: window.browse.shows_current(), timeout=WAIT_MS)
+        assert qimage_to_bytes(window.browse.current_image()) == shown
+
+        clipboard.setText("just words")  # no image: the status bar says so
+        assert window.projection.paste() is None
+        assert "Nothing to paste" in window.statusBar().currentMessage()
+        assert window.state.current == copied
+
+        plain = QImage(str(photo(tmp_path / "photo.png")))
+        clipboard.setImage(plain)  # an image from another app: projected, as a drop would
+        panel = window.projection.panel
+        panel.steps.setValue(2)
+        assert window.projection.paste() is None
+        assert window.projection.dock.isVisible() and panel.image_path is not None
+        assert QImage(str(panel.image_path)).size() == plain.size()
+        assert "no Ganvas record" in window.statusBar().currentMessage()
+        qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
+        assert window.state.current.ws is not None  # the found image is current
+    finally:
+        clipboard.clear()  # Qt may crash at exit owning a clipboard

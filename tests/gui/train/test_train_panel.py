@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import drop_on
+from helpers import drop_on, jargon_in
 from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
@@ -168,6 +168,7 @@ def test_start_progress_preview_pause_resume_stop_then_resume_in_a_fresh_panel(
     assert len(result.generated) == 4 and all(len(row) == 3 for row in result.neighbours)
     assert all(0 <= n.distance < 1 for row in result.neighbours for n in row)
     assert not fresh.snapshots.memo_verdict.isHidden() and fresh.snapshots.memo_verdict.text()
+    assert jargon_in(fresh.snapshots) == []  # the filled page speaks plainly too
 
 
 def test_a_folder_without_usable_images_shows_why_and_refuses_to_start(qtbot, make_panel, tmp_path):
