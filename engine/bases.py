@@ -55,9 +55,17 @@ def bundled_bases(folder: Path | None = None) -> list[Path]:
     return found
 
 
+def _record(path: Path) -> dict:
+    return json.loads(read_header(path)["__metadata__"]["ganvas"])
+
+
 def _model_resolution(path: Path) -> int:
-    record = json.loads(read_header(path)["__metadata__"]["ganvas"])
-    return int(record["model"]["resolution"])
+    return int(_record(path)["model"]["resolution"])
+
+
+def model_name(path: Path) -> str:
+    """A bundled model's display name, from its header alone (as LoadedModel.name)."""
+    return _record(path).get("name") or path.stem
 
 
 @torch.no_grad()
@@ -95,7 +103,7 @@ def choose_base(
     if not candidates:
         size = f" for {resolution} px" if resolution else ""
         raise ValueError(f"no bundled model to fine-tune{size}; train from scratch instead")
-    names = {p: load_model(p).name for p in candidates}
+    names = {p: model_name(p) for p in candidates}
     if len(candidates) == 1:
         only = candidates[0]
         return BaseChoice(only, names[only], {names[only]: float("nan")})

@@ -20,6 +20,11 @@ Recipe (CPU, this is what shipped; see resources/models/default.md for the numbe
         --run runs/faces-variety --kimg 120 --base runs/emoji-all-128kimg.safetensors \
         --keep-variety 100 --threads 2 --subject "emoji faces"
 
+A base of many kinds (scripts/build_base_dataset.py), from scratch, for fine-tunes to start from:
+    python scripts/train_default_model.py --data data/base-set --run runs/base-mixed \
+        --kimg 300 --threads 2 --subject "many kinds" --install-as base-mixed.safetensors \
+        --license "GPL-3+ (trained on GPL-2+/GPL-3+ game art and wallpapers and Apache-2.0 emoji)"
+
 Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
 (lowest logged SWD) to resources/models/default.safetensors with the model's display name.
 """
@@ -62,7 +67,12 @@ def best_snapshot(run: Path) -> Path:
     return by_step[min(metrics)[1]] if metrics else snapshots[-1]
 
 
-def install(run: Path, subject: str, name: str = "default.safetensors") -> Path:
+EMOJI_LICENSE = "Apache-2.0 (trained on Noto Color Emoji artwork, Apache-2.0 / OFL-1.1)"
+
+
+def install(
+    run: Path, subject: str, name: str = "default.safetensors", license: str = EMOJI_LICENSE
+) -> Path:
     from engine.modelfile import load_model, save_model
 
     snapshot = best_snapshot(run)
@@ -70,7 +80,7 @@ def install(run: Path, subject: str, name: str = "default.safetensors") -> Path:
     info = {k: v for k, v in model.metadata.items() if k not in ("format", "model")}
     info |= {
         "name": f"Ganvas default ({subject}, {model.config.resolution} px)",
-        "license": "Apache-2.0 (trained on Noto Color Emoji artwork, Apache-2.0 / OFL-1.1)",
+        "license": license,
         "source_snapshot": snapshot.name,
     }
     target = ROOT / "resources" / "models" / name
@@ -106,6 +116,7 @@ def main() -> None:
         default="default.safetensors",
         help="file name in resources/models (default-128.safetensors: the model the app opens)",
     )
+    p.add_argument("--license", default=EMOJI_LICENSE, help="the model's licence, from its data's")
     args = p.parse_args()
     run = Path(args.run)
     if not args.install_only:
@@ -125,7 +136,7 @@ def main() -> None:
         with open(run / "wall_time.jsonl", "a") as f:
             f.write(json.dumps({"started": start, "seconds": time.time() - start}) + "\n")
     if not args.no_install:
-        install(run, args.subject, args.install_as)
+        install(run, args.subject, args.install_as, args.license)
 
 
 if __name__ == "__main__":

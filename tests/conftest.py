@@ -38,6 +38,27 @@ def tiny_model_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def two_bases(tiny_model_file, tmp_path):
+    """The tiny trained model and an untrained one of the same shape (draws noise)."""
+    import shutil
+
+    import torch
+
+    from engine.modelfile import load_model, save_model
+    from engine.networks import Generator
+    from engine.upscale import DetailNet, save_upscaler
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    trained = shutil.copy(tiny_model_file, folder / "trained.safetensors")
+    model = load_model(tiny_model_file)
+    torch.manual_seed(1)
+    save_model(folder / "untrained.safetensors", Generator(model.config), info={"name": "noise"})
+    save_upscaler(folder / "upscaler.safetensors", DetailNet(8, 1))  # not a GAN: never a base
+    return folder, trained
+
+
+@pytest.fixture
 def private_data(tmp_path: Path, monkeypatch) -> Path:
     """Per-test user data and cache folders (favourites, ratings, caches start empty); → the
     data folder."""

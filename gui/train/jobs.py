@@ -266,6 +266,22 @@ def estimate_job(cfg: TrainConfig) -> float:
     return measure_seconds_per_kimg(cfg)
 
 
+def base_choice_job(images, resolution: int) -> dict[str, Any]:
+    """The bundled model to fine-tune for these images (uint8 [N, C, R, R]) at `resolution`:
+    {"path", "name", "reason"} (engine.bases.choose_base: the closest pictures win)."""
+    from engine.bases import choose_base
+
+    choice = choose_base(images, resolution)
+    return {"path": str(choice.path), "name": choice.name, "reason": choice.reason}
+
+
+def bundled_bases_job() -> list[tuple[str, str]]:
+    """(path, name) of every GAN model shipped with Ganvas, to fine-tune from."""
+    from engine.bases import bundled_bases, model_name
+
+    return [(str(p), model_name(p)) for p in bundled_bases()]
+
+
 def model_info_job(path: str) -> dict[str, Any]:
     """Resolution and channels of a model file, from its header only."""
     import json

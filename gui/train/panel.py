@@ -43,7 +43,14 @@ from ..core.jobs import JobRunner, alive
 from .banner import ResumeBanner
 from .common import format_duration, label
 from .controller import RunState, TrainController
-from .jobs import GuiThreadCollector, ScanResult, devices_job, estimate_job, scan_job
+from .jobs import (
+    GuiThreadCollector,
+    ScanResult,
+    base_choice_job,
+    devices_job,
+    estimate_job,
+    scan_job,
+)
 from .progress import ProgressPage
 from .setup import SetupPage
 from .snapshots import SnapshotsPage
@@ -100,6 +107,7 @@ class TrainPanel(QWidget):
         self.scan: ScanResult | None = None
         self._scan_stamp = 0
         self._scan_key: tuple | None = None  # (folder, DataConfig) of the scan shown or running
+        self._base_key: tuple | None = None  # the scan key the base choice was made for
         self._pending_start: TrainConfig | None = None
         self._after_stop: list[Callable[[], None]] = []
         self._devices_loaded = False
@@ -200,6 +208,7 @@ class TrainPanel(QWidget):
             getattr(s, f"{name}_changed").connect(lambda *_: self._scan_timer.start())
         for name in ("resolution", "batch", "loss", "augment", "device", "start_from", "base_file"):
             getattr(s, f"{name}_changed").connect(self._request_estimate)
+        s.start_from_changed.connect(self._choose_base)
 
     def _connect_controller(self) -> None:
         c = self.controller  # the pages connected to its events first: they show, then we tell
@@ -331,6 +340,7 @@ class TrainPanel(QWidget):
             )
         self.state.phase = Phase.READY if result.dataset is not None else Phase.UNUSABLE
         self.scan_finished.emit(result)
+        self._choose_base()
         if self._pending_start is not None:
             cfg, self._pending_start = self._pending_start, None
             if result.dataset is not None:
@@ -338,6 +348,31 @@ class TrainPanel(QWidget):
             else:
                 self._set_status(f"Cannot resume: {result.error}")
         self._request_estimate()
+
+    def _choose_base(self, *_: object) -> None:
+        """With "closest bundled model": measure which bundled model draws pictures nearest to
+        the folder's images, at the run's size (a few seconds, in the background)."""
+        scan = self.scan
+        if self.state.start_from != START_DEFAULT or scan is None or scan.dataset is None:
+            return
+        key = self._scan_key  # the folder and how it was read, the run's size among it
+        if key == self._base_key:
+            return
+        self._base_key = key
+
+        def chosen(choice: dict) -> None:
+            if key == self._base_key:
+                self.setup.show_base_choice(choice["reason"])
+                self.state.auto_base = choice["path"]
+
+        def failed(message: str) -> None:
+            if key == self._base_key:
+                self.setup.show_base_choice(message)
+                self.state.auto_base = ""
+
+        self.run_job(
+            base_choice_job, (scan.dataset.images, self.state.resolution), {}, chosen, failed
+        )
 
     def _show_unusable(self, message: str) -> None:
         self.setup.show_error_report(message)

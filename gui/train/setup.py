@@ -38,16 +38,18 @@ from engine.presets import PRESETS
 from ..core.models import MODEL_FILTER
 from ..core.state import bind
 from .common import bind_combo, heading, label, repolish, set_combo_data
-from .jobs import CROP_MODES, ScanResult, model_info_job
+from .jobs import CROP_MODES, ScanResult, bundled_bases_job, model_info_job
 from .state import (
     BATCHES,
     CUSTOM,
     RESOLUTIONS,
     SMALL_FOLDER,
+    START_BUNDLED,
     START_DEFAULT,
     START_FILE,
     START_SCRATCH,
     TrainState,
+    base_model,
 )
 from .widgets import SkippedFilesModel, ThumbnailStrip
 
@@ -83,8 +85,10 @@ class SetupPage(QWidget):
         self.run_job = run_job
         self.auto_output = True  # the run folder follows the image folder until edited
         self.base_resolution: int | None = None
+        self.base_reason = ""  # why the automatic choice is the model it is, in plain words
         self._build()
         self._connect_state()
+        self.run_job(bundled_bases_job, (), {}, self._add_bundled_bases, lambda message: None)
 
     def _build(self) -> None:
         v = QVBoxLayout(self)
@@ -169,12 +173,13 @@ class SetupPage(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.start_combo = QComboBox()
-        self.start_combo.addItem("Bundled model (fine-tune)", START_DEFAULT)
+        self.start_combo.addItem("Bundled model closest to your images (fine-tune)", START_DEFAULT)
         self.start_combo.addItem("Model file… (fine-tune)", START_FILE)
         self.start_combo.addItem("From scratch", START_SCRATCH)
         self.start_combo.setToolTip(
             "Fine-tuning starts from a trained model and needs far fewer images and steps; "
-            "from scratch learns everything from your folder"
+            "from scratch learns everything from your folder. Ganvas picks the bundled model "
+            "whose pictures are closest to yours; pick another one here to override it"
         )
         if not self.default_model.is_file():
             item = self.start_combo.model().item(0)
@@ -355,6 +360,9 @@ class SetupPage(QWidget):
         s.preset_changed.connect(self._show_preset)
         s.output_dir_changed.connect(self._show_output)
         s.start_from_changed.connect(self.on_start_from)
+        s.auto_base_changed.connect(
+            lambda _: s.start_from == START_DEFAULT and self.on_start_from(START_DEFAULT)
+        )
 
     def _show_crop(self, mode: str) -> None:
         self.crop_buttons[mode].setChecked(True)
@@ -486,8 +494,7 @@ class SetupPage(QWidget):
                 )
                 return
             self.state.base_file = path
-        base = {START_DEFAULT: str(self.default_model), START_FILE: self.state.base_file}
-        path = base.get(value)
+        path = base_model(self.state, self.default_model)
         self.freeze_spin.setEnabled(path is not None)
         self.variety_spin.setEnabled(path is not None)
         if path is None:
@@ -496,7 +503,7 @@ class SetupPage(QWidget):
             return
         if self.state.freeze_d == 0:
             self.state.freeze_d = 1
-        self.base_label.setText(f"{Path(path).name}")
+        self.base_label.setText(self._base_text(path))
         self.base_label.setToolTip(path)
         self.base_label.show()
         self.run_job(
@@ -508,11 +515,30 @@ class SetupPage(QWidget):
         )
 
     def base_path(self) -> str | None:
-        if self.state.start_from == START_DEFAULT:
-            return str(self.default_model)
-        if self.state.start_from == START_FILE:
-            return self.state.base_file or None
-        return None
+        return base_model(self.state, self.default_model)
+
+    def _add_bundled_bases(self, bases: list[tuple[str, str]]) -> None:
+        """One "Bundled: NAME" choice per bundled model, after the automatic one, when there is
+        more than one to choose between."""
+        if len(bases) < 2:
+            return
+        for i, (path, name) in enumerate(bases):
+            self.start_combo.insertItem(1 + i, f"Bundled: {name}", START_BUNDLED + path)
+            self.start_combo.setItemData(1 + i, path, Qt.ItemDataRole.ToolTipRole)
+
+    def show_base_choice(self, reason: str) -> None:
+        """Why the automatic choice for this folder (engine.bases.choose_base) is what it is;
+        the panel sets state.auto_base next."""
+        self.base_reason = reason
+        path = self.base_path()
+        if self.state.start_from == START_DEFAULT and path:
+            self.base_label.setText(self._base_text(path))
+
+    def _base_text(self, path: str, detail: str = "") -> str:
+        text = Path(path).name + (f" · {detail}" if detail else "")
+        if self.state.start_from == START_DEFAULT and self.base_reason:
+            text += f"\nChosen for your images — {self.base_reason}"
+        return text
 
     def _on_model_info(self, path: str, info: dict) -> None:
         if path != self.base_path():
@@ -523,7 +549,7 @@ class SetupPage(QWidget):
             self.state.resolution = res
         self._offer_resolutions(res)
         kind = "RGBA" if info["channels"] == 4 else "RGB"
-        self.base_label.setText(f"{Path(path).name} · {res} px {kind}")
+        self.base_label.setText(self._base_text(path, f"{res} px {kind}"))
 
     def _on_model_info_failed(self, path: str, message: str) -> None:
         if path == self.base_path():

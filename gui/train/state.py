@@ -22,7 +22,10 @@ from ..core.state import Property
 RESOLUTIONS = (16, 32, 64, 128, 256, 512)
 BATCHES = (2, 4, 8, 16, 32, 64)
 CUSTOM = "custom"
+# START_DEFAULT: the bundled model whose pictures are closest to the folder (engine.bases);
+# START_BUNDLED + path: one bundled model the artist picked instead
 START_DEFAULT, START_FILE, START_SCRATCH = "default", "file", "scratch"
+START_BUNDLED = "bundled:"
 SMALL_FOLDER = 100  # fewer accepted images than this: warn about memorisation
 
 
@@ -64,6 +67,7 @@ class TrainState(QObject):
     resolution_changed = Signal(int)
     start_from_changed = Signal(str)
     base_file_changed = Signal(str)
+    auto_base_changed = Signal(str)
     preset_changed = Signal(str)
     kimg_changed = Signal(float)
     batch_changed = Signal(int)
@@ -86,6 +90,7 @@ class TrainState(QObject):
     resolution = Property(64, _clean_resolution)
     start_from = Property(START_SCRATCH)
     base_file = Property("")
+    auto_base = Property("")  # the bundled model chosen for this folder; "" until measured
     preset = Property(DEFAULT_PRESET)
     kimg = Property(PRESETS[DEFAULT_PRESET].values["kimg"], _positive_float)
     batch = Property(PRESETS[DEFAULT_PRESET].values["batch"])
@@ -135,6 +140,17 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def base_model(state: TrainState, default_model: Path | None = None) -> str | None:
+    """The model file a run starts from, or None (from scratch)."""
+    if state.start_from == START_DEFAULT:
+        return state.auto_base or (str(default_model) if default_model else None)
+    if state.start_from.startswith(START_BUNDLED):
+        return state.start_from.removeprefix(START_BUNDLED)
+    if state.start_from == START_FILE:
+        return state.base_file or None
+    return None
+
+
 def build_config(
     state: TrainState,
     default_model: Path | None = None,
@@ -143,12 +159,7 @@ def build_config(
 ) -> TrainConfig:
     """The TrainConfig for what the panel shows (run_dir is state.output_dir); `threads` 0:
     default_threads()."""
-    if state.start_from == START_DEFAULT:
-        base = str(default_model) if default_model else None
-    elif state.start_from == START_FILE:
-        base = state.base_file or None
-    else:
-        base = None
+    base = base_model(state, default_model)
     cfg = TrainConfig(
         data_dir=state.folder,
         run_dir=state.output_dir,

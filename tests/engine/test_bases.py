@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import torch
 
 from engine.bases import BaseChoice, bundled_bases, choose_base, folder_distance
 from engine.modelfile import load_model
 from engine.render import render_seeds
-from engine.upscale import DetailNet, save_upscaler
 
 
 def samples_of(path, n=32) -> torch.Tensor:
     return torch.from_numpy(render_seeds(load_model(path).G, range(500, 500 + n))).permute(
         0, 3, 1, 2
     )
-
-
-@pytest.fixture
-def two_bases(tiny_model_file, tmp_path):
-    """The tiny trained model and an untrained one of the same shape (draws noise)."""
-    from engine.modelfile import save_model
-    from engine.networks import Generator
-
-    folder = tmp_path / "models"
-    folder.mkdir()
-    trained = shutil.copy(tiny_model_file, folder / "trained.safetensors")
-    model = load_model(tiny_model_file)
-    torch.manual_seed(1)
-    save_model(folder / "untrained.safetensors", Generator(model.config), info={"name": "noise"})
-    save_upscaler(folder / "upscaler.safetensors", DetailNet(8, 1))  # not a GAN: never a base
-    return folder, trained
 
 
 def test_the_closest_base_wins_and_says_why(two_bases):

@@ -398,3 +398,37 @@ def test_presets_state_their_measured_time_here(make_panel):
         assert button.text() == f"{PRESETS[key].label} · {format_duration(seconds)}"
         assert "(measured)" in button.toolTip()
     assert panel.setup.preset_buttons["quick"].text() == "Quick · 10 min"
+
+
+def test_the_closest_bundled_model_is_chosen_said_why_and_can_be_overridden(
+    qtbot, make_panel, two_bases, tmp_path, monkeypatch
+):
+    import engine.bases
+    from engine.modelfile import load_model
+    from engine.render import render_seeds
+    from gui.train.state import START_BUNDLED, START_DEFAULT, build_config
+
+    models, trained = two_bases  # a trained tiny model and an untrained one, "noise"
+    untrained = models / "untrained.safetensors"
+    shipped = engine.bases.bundled_bases
+    monkeypatch.setattr(engine.bases, "bundled_bases", lambda folder=None: shipped(models))
+    folder = tmp_path / "like-the-trained-model"  # a folder of what the trained model draws
+    folder.mkdir()
+    for i, image in enumerate(render_seeds(load_model(trained).G, range(500, 532))):
+        Image.fromarray(image).save(folder / f"{i:02d}.png")
+
+    panel = make_panel(default_model=untrained)
+    combo = panel.setup.start_combo
+    qtbot.waitUntil(lambda: combo.count() == 5, timeout=WAIT_MS)  # auto, 2 bundled, file, scratch
+    assert combo.itemText(2) == "Bundled: noise"
+    panel.state.start_from = START_DEFAULT
+    scan(qtbot, panel, folder)
+    qtbot.waitUntil(lambda: panel.state.auto_base == str(trained), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "closest to your images" in panel.setup.base_label.text())
+    assert "trained.safetensors" in panel.setup.base_label.text()
+    assert build_config(panel.state, untrained).base_model == str(trained)
+
+    panel.state.start_from = START_BUNDLED + str(untrained)  # the artist overrides it
+    assert build_config(panel.state, untrained).base_model == str(untrained)
+    assert "Chosen for your images" not in panel.setup.base_label.text()
+    assert panel.setup.variety_spin.isEnabled()  # still a fine-tune
