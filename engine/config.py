@@ -134,6 +134,10 @@ class TrainConfig:
     # adaptive pseudo augmentation (Jiang et al. 2021): while D is overconfident on reals
     # (ADA's heuristic above this target), show it that share of fakes labelled real; None = off
     apa_target: float | None = None
+    # weight of a second, small discriminator that judges the images shrunk to COARSE_D_PX: the
+    # layout and colours, the level where fine-tunes on artists' folders stayed furthest from
+    # them (BENCHMARKS.md, own folders); 0 = off
+    coarse_d: float = 0.0
     kimg: float = 100.0  # training length in thousands of real images shown to D
     batch: int = 16
     loss: LossKind = "ns"

@@ -306,7 +306,10 @@ class Discriminator(nn.Module):
         feats = self.features(img, grow)
         if features is not None:
             features.extend(feats)
-        x = feats[-1]
+        return self.head(feats[-1])
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        """The 4x4 features → logits."""
         x = self._minibatch_std(x)
         x = lrelu(self.conv(x))
         x = lrelu(self.fc(x.flatten(1)))

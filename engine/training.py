@@ -56,6 +56,7 @@ from .runs import CHECKPOINT
 # too), while a run with lr 0.2 reached 1e11-1e17 and saturated every image. Beyond DIVERGED, or
 # GROWTH times the median of the last WINDOW steps, training rolls back like on NaN.
 DIVERGED, GROWTH, WINDOW = 1e5, 1e3, 50
+COARSE_D_PX = 16  # the size the coarse discriminator sees (TrainConfig.coarse_d)
 
 
 class TrainingError(UserError, RuntimeError):
@@ -77,6 +78,26 @@ def _average_gradients(params: list[torch.nn.Parameter], world: int) -> None:
     dist.all_reduce(flat)
     for g, part in zip(grads, flat.split([g.numel() for g in grads])):
         g.copy_(part.view_as(g))
+
+
+def _shrink(img: torch.Tensor) -> torch.Tensor:
+    return F.adaptive_avg_pool2d(img, COARSE_D_PX)
+
+
+def coarse_state(D: Discriminator) -> dict:
+    """D's blocks from COARSE_D_PX down and its head, renamed for a discriminator of that size
+    (its fromRGB, which has no counterpart, is left out): a fine-tune's coarse discriminator
+    starts knowing what the base's knew at that size."""
+    skip = len(D.blocks) - (COARSE_D_PX.bit_length() - 3)  # blocks above COARSE_D_PX
+    state = {}
+    for key, value in D.state_dict().items():
+        if key.startswith("blocks."):
+            _, index, rest = key.split(".", 2)
+            if int(index) >= skip:
+                state[f"blocks.{int(index) - skip}.{rest}"] = value
+        elif not key.startswith("fromrgb."):
+            state[key] = value
+    return state
 
 
 def _schedule(step: int, every: int) -> bool:
@@ -130,6 +151,16 @@ class Trainer:
             ch = mcfg.d_channels_at(8)
             self.decoder = ReconstructionDecoder(ch, mcfg.img_channels).to(device)
             self.d_params += list(self.decoder.parameters())
+        self.D_coarse = None  # the coarse discriminator (cfg.coarse_d), started as D's low end
+        if cfg.coarse_d > 0:
+            if mcfg.resolution <= COARSE_D_PX:
+                raise TrainingError(f"a coarse discriminator needs more than {COARSE_D_PX} px")
+            torch.manual_seed(cfg.seed + 2)  # its own fromRGB; the networks' init stays as before
+            self.D_coarse = Discriminator(dataclasses.replace(mcfg, resolution=COARSE_D_PX))
+            missing, _ = self.D_coarse.load_state_dict(coarse_state(self.D), strict=False)
+            assert all(k.startswith("fromrgb.") for k in missing)
+            self.D_coarse = self.D_coarse.to(device)
+            self.d_params += list(self.D_coarse.parameters())
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(0.0, 0.99))
         self.opt_D = torch.optim.Adam(self.d_params, lr=cfg.lr_d, betas=(0.0, 0.99))
         self.policy = parse_policy(cfg.augment)
@@ -246,6 +277,16 @@ class Trainer:
     def _D(self, img: torch.Tensor) -> torch.Tensor:
         return self.D(augment(img, self.policy, self.ada.p, self.dev_gen), self.grow)
 
+    def _D_coarse(self, img: torch.Tensor) -> torch.Tensor:
+        return self.D_coarse(_shrink(augment(img, self.policy, self.ada.p, self.dev_gen)))
+
+    def _judge(self, fakes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Both discriminators' logits on one augmentation of the fakes (the coarse one's None
+        when it is off)."""
+        fakes = augment(fakes, self.policy, self.ada.p, self.dev_gen)
+        coarse = self.D_coarse(_shrink(fakes)) if self.D_coarse is not None else None
+        return self.D(fakes, self.grow), coarse
+
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None)
 
@@ -263,8 +304,10 @@ class Trainer:
             ws = self._ws(self.G, latents)
             # ws[:, 0] is unmixed; fp32 because autocast makes it bf16/fp16
             self.G.mapping.w_avg.lerp_(ws[:, 0].detach().float().mean(0), 0.005)
-            fake_logits = self._D(self.G.synthesis(ws, feats))
+            fake_logits, coarse_logits = self._judge(self.G.synthesis(ws, feats))
             loss_g = generator_loss(cfg.loss, fake_logits.float())
+            if coarse_logits is not None:
+                loss_g = loss_g + cfg.coarse_d * generator_loss(cfg.loss, coarse_logits.float())
             if self.source is not None:
                 base_feats: list[torch.Tensor] = []
                 with torch.no_grad():
@@ -288,8 +331,14 @@ class Trainer:
             reals, true_real = self._pseudo_reals(reals, fakes)
             real_aug = augment(reals, self.policy, self.ada.p, self.dev_gen)
             real_logits = self.D(real_aug, self.grow, feats).float()
-            fake_logits = self._D(fakes).float()
+            fake_logits, coarse_fake = self._judge(fakes)
+            fake_logits = fake_logits.float()
             loss_d = discriminator_loss(cfg.loss, real_logits, fake_logits)
+            if self.D_coarse is not None:
+                coarse_real = self.D_coarse(_shrink(real_aug)).float()
+                coarse = discriminator_loss(cfg.loss, coarse_real, coarse_fake.float())
+                loss_d = loss_d + cfg.coarse_d * coarse
+                losses["coarse_D"] = float(coarse.detach())
             if self.decoder is not None:
                 redrawn = self.decoder(feats[-2]).float()  # feats[-2]: the 8x8 block
                 target = F.interpolate(real_aug.float(), size=redrawn.shape[-2:], mode="area")
@@ -315,6 +364,10 @@ class Trainer:
         if cfg.loss != "wgan-gp" and _schedule(self.step, cfg.r1_interval) and self.r1_gamma > 0:
             # lazy R1: every r1_interval steps, weighted up by the interval (StyleGAN2)
             r1 = r1_penalty(self._D, reals)
+            if self.D_coarse is not None:
+                # the gradient is taken at the full-size image, so the same gamma is the
+                # resolution heuristic's gamma at the coarse size
+                r1 = r1 + cfg.coarse_d * r1_penalty(self._D_coarse, reals)
             self.scaler.scale(r1 * (self.r1_gamma / 2 * cfg.r1_interval)).backward()
             losses["r1"] = float(r1.detach())
         _average_gradients(self.d_params, self.world)
@@ -364,6 +417,7 @@ class Trainer:
             "logit_avg": self.logit_avg.state_dict(),
             "grow_fromrgb": self.grow.fromrgb.state_dict() if self.grow else {},
             "decoder": self.decoder.state_dict() if self.decoder else {},
+            "D_coarse": self.D_coarse.state_dict() if self.D_coarse else {},
             "step": self.step,
             "nimg": self.nimg,
             "lr_scale": self.lr_scale,
@@ -394,6 +448,8 @@ class Trainer:
             self.grow.fromrgb.load_state_dict(state["grow_fromrgb"])
         if self.decoder is not None and state.get("decoder"):
             self.decoder.load_state_dict(state["decoder"])
+        if self.D_coarse is not None and state.get("D_coarse"):
+            self.D_coarse.load_state_dict(state["D_coarse"])
         self.step, self.nimg = state["step"], state["nimg"]
         self._apply_fade()
         self.rollbacks = state["rollbacks"]

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from helpers import make_blob_images, tiny_train_config
 
 from engine.checkpoint import load_checkpoint, save_checkpoint
-from engine.config import TrainConfig
+from engine.config import DataConfig, TrainConfig
 from engine.dataset import scan_folder
 from engine.modelfile import load_model, save_model
 from engine.networks import Generator
@@ -62,8 +62,8 @@ def test_run_folder_and_events(blob_folder, tmp_path):
     assert model.D is not None and model.metadata["training"]["step"] == 20
 
 
-def stop_at_step_10(data, run, **overrides):
-    gen = train(tiny_train_config(data, run, **overrides))
+def stop_at_step_10(data, run, make=tiny_train_config, **overrides):
+    gen = train(make(data, run, **overrides))
     for event in gen:
         if event["kind"] == "progress" and event["step"] == 10:
             gen.close()  # like the GUI's stop button: saves a checkpoint at step 10
@@ -254,6 +254,48 @@ def test_pseudo_reals_replace_the_share_apa_p_of_the_batch(blob_folder, tmp_path
     mixed, keep = trainer._pseudo_reals(reals, fakes)
     assert 16 < int(keep.sum()) < 48  # about half, at random
     assert torch.equal(mixed[keep], reals[keep]) and torch.equal(mixed[~keep], fakes[~keep])
+
+
+def coarse_config(data, run, **overrides):
+    cfg = tiny_train_config(data, run, **overrides)
+    cfg.data.resolution = 32  # the coarse discriminator judges 16 px: it needs more
+    return cfg
+
+
+def test_the_coarse_discriminator_starts_as_ds_low_end(blob_folder, tmp_path):
+    from engine.training import Trainer
+
+    cfg = coarse_config(blob_folder, tmp_path / "run", coarse_d=1.0)
+    trainer = Trainer(cfg, scan_folder(blob_folder, cfg.data), torch.device("cpu"))
+    D, coarse = trainer.D, trainer.D_coarse
+    assert len(D.blocks) == 3 and len(coarse.blocks) == 2  # 32→16→8→4 and 16→8→4
+    with torch.no_grad():
+        x = torch.randn(4, D.blocks[1].conv0.weight.shape[1], 16, 16)  # D's own 16 px features
+        ours = coarse.head(coarse.blocks[1](coarse.blocks[0](x)))
+        theirs = D.head(D.blocks[2](D.blocks[1](x)))
+    assert torch.equal(ours, theirs)
+    with pytest.raises(TrainingError, match="more than 16 px"):
+        Trainer(
+            tiny_train_config(blob_folder, tmp_path / "small", coarse_d=1.0),
+            scan_folder(blob_folder, DataConfig(resolution=16)),
+            torch.device("cpu"),
+        )
+
+
+def test_coarse_discriminator_changes_training_and_resumes_exactly(blob_folder, tmp_path):
+    list(train(coarse_config(blob_folder, tmp_path / "plain")))
+    plain = load_checkpoint(tmp_path / "plain" / "checkpoints" / "latest.pt")
+    assert plain["D_coarse"] == {}  # off by default: nothing built
+    events = list(train(coarse_config(blob_folder, tmp_path / "straight", coarse_d=1.0)))
+    coarse = [e["coarse_D"] for e in events if e["kind"] == "progress"]
+    assert len(coarse) == 4 and all(x > 0 for x in coarse)
+    straight = weights(tmp_path / "straight")
+    assert any(not torch.equal(plain["G_ema"][k], straight[k]) for k in straight)
+
+    halves = tmp_path / "halves"
+    stop_at_step_10(blob_folder, halves, coarse_config, coarse_d=1.0)
+    list(train(coarse_config(blob_folder, halves, coarse_d=1.0)))
+    assert_same_weights(straight, weights(halves))
 
 
 def grow_config(data, run, base, **overrides):
