@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from gui.core.errors import ErrorReporter
 from gui.core.settings import Preferences, Settings
-from gui.core.state import BrowseState
 from gui.export import dialogs
 from gui.train.state import build_config
 from gui.widgets import style
@@ -39,14 +37,9 @@ def keep_look(qapp: QApplication):
 
 
 @pytest.fixture
-def window(qtbot, config):
-    w = MainWindow(
-        state=BrowseState(rng=random.Random(0)), reporter=ErrorReporter(interactive=False)
-    )
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
+def window(config, empty_window):
+    """The main window, opened after the config folder is the test's own."""
+    return empty_window
 
 
 def lightness(role: QPalette.ColorRole) -> float:
