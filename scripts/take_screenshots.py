@@ -17,6 +17,11 @@ the main window, each dock and each dialog (export image, batch, contact sheet, 
 model, blend, ONNX, preferences, help, about), once per window size, as
 <size>-<name>.png.
 
+    python scripts/take_screenshots.py --ui --theme light --out /tmp/shots-light
+
+`--theme light|dark|system` takes them in that theme (default: system, which is dark where the
+system says nothing, as offscreen).
+
 The "folder of the artist's own images" is emoji with skin tones (the default model was trained
 on the plain ones), rendered by scripts/build_default_dataset.py --skin-tones.
 """
@@ -42,7 +47,7 @@ from engine.paths import startup_model_path  # noqa: E402
 from gui.core.errors import ErrorReporter  # noqa: E402
 from gui.core.state import BrowseState  # noqa: E402
 from gui.train.state import Phase  # noqa: E402
-from gui.widgets.style import apply_theme  # noqa: E402
+from gui.widgets.style import THEMES, apply_theme  # noqa: E402
 from gui.window.main_window import MainWindow  # noqa: E402
 from scripts.build_default_dataset import held_out_skin_tones  # noqa: E402
 
@@ -220,12 +225,13 @@ def main() -> None:
     p.add_argument("--train-seconds", type=float, default=90, help="training before the shot")
     p.add_argument("--ui", action="store_true", help="every dock and dialog, for a look")
     p.add_argument("--sizes", default=UI_SIZES, help="window sizes for --ui, e.g. 1280x720")
+    p.add_argument("--theme", choices=THEMES, default="system", help="the look to take them in")
     args = p.parse_args()
     os.environ.setdefault("GANVAS_DATA_DIR", tempfile.mkdtemp(prefix="ganvas-shot-data-"))
     args.out.mkdir(parents=True, exist_ok=True)
     wanted = [s.strip() for s in args.only.split(",") if s.strip()]
     app = QApplication.instance() or QApplication([])
-    apply_theme(app)
+    apply_theme(app, args.theme)
     errors = []
     if args.ui:
         for size in args.sizes.split(","):

@@ -34,6 +34,7 @@ from engine.naming import DEFAULT_TEMPLATE, file_name
 
 from ..core.images import PNG_MIME
 from ..widgets.preview import PreviewView
+from ..widgets.style import dark_palette
 
 if TYPE_CHECKING:
     from ..core.host import Host
@@ -90,7 +91,10 @@ class FullscreenPreview(QWidget):
         super().__init__(None, Qt.WindowType.Window)
         self.setObjectName("fullscreenPreview")
         self.setWindowTitle("Ganvas preview")
+        # black behind the picture in either theme, as photo viewers do: its caption and
+        # message are painted for the dark look whatever the app's theme is
         self.setStyleSheet("#fullscreenPreview { background: #000000; }")
+        self.setPalette(dark_palette())
         self.view = PreviewView(self)
         self.view.setToolTip("Esc or F11 leaves full screen")
         self.view.set_zoom(source.zoom)

@@ -7,13 +7,13 @@ import math
 
 from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QIcon,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
+    QPalette,
     QPixmap,
 )
 from PySide6.QtWidgets import (
@@ -39,12 +39,17 @@ from engine.latent import Latent
 
 from ..core.latents import describe_latent
 from ..core.library import MAX_RATING, Favourite, LineageNode
+from ..widgets.image_grid import CELL_BACKGROUND
+from ..widgets.style import painted
 
 THUMB = 52
 STAR = 13
 STAR_GAP = 3
-STAR_ON = QColor("#e8b84a")
-STAR_OFF = QColor("#454b55")
+# painted colours as the dark theme has them (style.painted); the title is the palette's Text
+STAR_ON = "#e8b84a"
+STAR_OFF = "#454b55"
+ROW_SELECTED = "#2b3a4f"  # as QUndoView#historyView::item:selected in ganvas.qss
+SUBTITLE = "#8b939e"
 ID_ROLE = Qt.ItemDataRole.UserRole
 RATING_ROLE = Qt.ItemDataRole.UserRole + 1
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -64,11 +69,12 @@ def star_path(centre: QPointF, radius: float) -> QPainterPath:
     return path
 
 
-def paint_stars(p: QPainter, origin: QPointF, rating: int) -> None:
+def paint_stars(p: QPainter, origin: QPointF, rating: int, palette: QPalette) -> None:
     p.setPen(Qt.PenStyle.NoPen)
+    on, off = painted(STAR_ON, palette), painted(STAR_OFF, palette)
     for i in range(MAX_RATING):
         centre = QPointF(origin.x() + i * (STAR + STAR_GAP) + STAR / 2, origin.y() + STAR / 2)
-        p.setBrush(STAR_ON if i < rating else STAR_OFF)
+        p.setBrush(on if i < rating else off)
         p.drawPath(star_path(centre, STAR / 2))
 
 
@@ -94,12 +100,12 @@ class FavouriteDelegate(QStyledItemDelegate):
         p.setRenderHints(
             QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
         )
-        rect = option.rect
+        rect, pal = option.rect, option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         if selected or hovered:
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor("#2b3a4f") if selected else QColor("#23272e"))
+            p.setBrush(painted(ROW_SELECTED if selected else CELL_BACKGROUND, pal))
             p.drawRoundedRect(QRectF(rect).adjusted(2, 1, -2, -1), 6, 6)
         icon: QIcon = index.data(Qt.ItemDataRole.DecorationRole)
         thumb = QRect(rect.left() + 8, rect.top() + 6, THUMB, THUMB)
@@ -107,10 +113,10 @@ class FavouriteDelegate(QStyledItemDelegate):
             icon.paint(p, thumb)
         else:
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor("#23272e"))
+            p.setBrush(painted(CELL_BACKGROUND, pal))
             p.drawRoundedRect(QRectF(thumb), 4, 4)
         text_x = thumb.right() + 10
-        p.setPen(QColor("#dfe2e6"))
+        p.setPen(pal.color(QPalette.ColorRole.Text))
         title = QRect(text_x, rect.top() + 6, rect.right() - text_x - 6, 18)
         metrics = p.fontMetrics()
         p.drawText(
@@ -122,7 +128,7 @@ class FavouriteDelegate(QStyledItemDelegate):
                 title.width(),
             ),
         )
-        p.setPen(QColor("#8b939e"))
+        p.setPen(painted(SUBTITLE, pal, text=True))
         sub = QRect(text_x, title.bottom() + 1, title.width(), 16)
         p.drawText(
             sub,
@@ -131,7 +137,7 @@ class FavouriteDelegate(QStyledItemDelegate):
                 index.data(SUBTITLE_ROLE) or "", Qt.TextElideMode.ElideRight, sub.width()
             ),
         )
-        paint_stars(p, self.stars_origin(rect), int(index.data(RATING_ROLE) or 0))
+        paint_stars(p, self.stars_origin(rect), int(index.data(RATING_ROLE) or 0), pal)
         p.restore()
 
     def star_at(self, rect: QRect, pos: QPointF) -> int | None:

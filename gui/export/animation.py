@@ -147,9 +147,9 @@ class AnimationDialog(ExportDialog):
 
         self.preview = QLabel("Preview a frame to see it here")
         self.preview.setObjectName("animationPreview")
+        self.preview.setProperty("role", "imageBox")  # its look: resources/styles/ganvas.qss
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setFixedSize(PREVIEW_PX, PREVIEW_PX)
-        self.preview.setStyleSheet("background: #23272e; border-radius: 6px; color: #7d8590;")
         self.preview.setWordWrap(True)
         self.frame_slider = QSlider(Qt.Orientation.Horizontal)
         self.frame_slider.setObjectName("frameSlider")

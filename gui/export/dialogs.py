@@ -41,6 +41,7 @@ from ..core.jobs import Job, JobRunner
 from ..core.latents import describe_latent, edits_with
 from ..core.models import ModelRef
 from ..widgets.progress import job_progress_bar
+from ..widgets.style import repolish
 from .jobs import (
     DEFAULT_TEMPLATE,
     LANCZOS,
@@ -79,6 +80,13 @@ class Session:
 
 
 session = Session()
+
+
+def show_error(label: QLabel, error: bool) -> None:
+    """Show `label` as an error (its colour: QLabel#caption[error] in the stylesheet) or not."""
+    if bool(label.property("error")) != error:
+        label.setProperty("error", error)
+        repolish(label)
 
 
 def default_folder() -> Path:
@@ -368,8 +376,7 @@ class ExportDialog(QDialog):
                     item.widget().setEnabled(enabled)
 
     def show_status(self, text: str, *, error: bool = False) -> None:
-        self.status.setProperty("error", error)
-        self.status.setStyleSheet("color: #e0a36b;" if error else "")
+        show_error(self.status, error)
         self.status.setText(text)
 
     def _on_progress(self, event: dict) -> None:
@@ -766,11 +773,11 @@ class BatchExportDialog(ExportDialog):
             names = [file_name(template, self.model, it, i) for i, it in enumerate(items[:2])]
             more = f" … ({len(items):,} images)" if len(items) > 2 else ""
             self.example.setText("e.g. " + ", ".join(names) + more)
-            self.example.setStyleSheet("")
+            show_error(self.example, False)
             self._sync_format()
         except ValueError as exc:
             self.example.setText(sentence(exc))
-            self.example.setStyleSheet("color: #e0a36b;")
+            show_error(self.example, True)
 
     def build_job(self):
         template = check_template(self.template.text())

@@ -116,7 +116,7 @@ class ImageBox(QLabel):
         self.setFixedSize(THUMB_PX, THUMB_PX)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
-        self.setStyleSheet("background: #23272e; border-radius: 6px; color: #7d8590;")
+        self.setProperty("role", "imageBox")  # its look: resources/styles/ganvas.qss
 
     def set_image(self, image: QImage | None) -> None:
         self.image = image

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel
 
 
 def format_duration(seconds: float | None) -> str:
@@ -46,12 +46,6 @@ def label(text: str = "", role: str | None = None, wrap: bool = False) -> QLabel
 
 def heading(text: str) -> QLabel:
     return label(text, "heading")
-
-
-def repolish(widget: QWidget) -> None:
-    """Apply the style again after a property the stylesheet selects on (role) changed."""
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 def set_combo_data(combo: QComboBox, value: Any) -> None:

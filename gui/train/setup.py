@@ -37,7 +37,8 @@ from engine.presets import PRESETS
 
 from ..core.models import MODEL_FILTER
 from ..core.state import bind
-from .common import bind_combo, heading, label, repolish, set_combo_data
+from ..widgets.style import repolish
+from .common import bind_combo, heading, label, set_combo_data
 from .jobs import CROP_MODES, ScanResult, bundled_bases_job, model_info_job
 from .state import (
     BATCHES,

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 from engine import events, runs
 from engine.config import TrainConfig
 
-from .common import heading, label, repolish
+from ..widgets.style import repolish
+from .common import heading, label
 from .controller import TrainController
 from .jobs import MemorisationResult, memorisation_job
 

@@ -18,21 +18,33 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ..widgets.style import painted
 from .common import images_seen
 
-BACKGROUND = QColor("#15171b")
-FRAME = QColor("#262a31")
-GRID = QColor("#23272e")
-MUTED = QColor("#7d8590")
-TEXT = QColor("#c9ced4")
+# painted colours: the plot's background is the palette's Base, its quiet text PlaceholderText;
+# the rest as the dark theme has them, painted through style.painted
+BACKGROUND = QPalette.ColorRole.Base
+MUTED = QPalette.ColorRole.PlaceholderText
+FRAME = "#262a31"
+GRID = "#23272e"
+TEXT = "#c9ced4"
 SERIES_COLOURS = {
-    "blue": QColor("#5b9cf5"),
-    "orange": QColor("#e8a25c"),
-    "green": QColor("#6cc48a"),
-    "violet": QColor("#b48ef0"),
+    "blue": "#5b9cf5",
+    "orange": "#e8a25c",
+    "green": "#6cc48a",
+    "violet": "#b48ef0",
 }
 
 
@@ -52,7 +64,7 @@ def format_value(v: float) -> str:
 @dataclass
 class Series:
     name: str
-    colour: QColor
+    colour: QColor  # as the dark theme paints it
     markers: bool = False  # points (sparse metrics) instead of a line
     label: str = ""  # what the legend shows (the name when empty)
     xs: list[float] = field(default_factory=list)
@@ -81,7 +93,7 @@ class LinePlot(QWidget):
         return QSize(320, 140)
 
     def add_series(self, name: str, colour: str, markers: bool = False, label: str = "") -> None:
-        colour_ = SERIES_COLOURS.get(colour, QColor(colour))
+        colour_ = QColor(SERIES_COLOURS.get(colour, colour))
         self.series[name] = Series(name, colour_, markers, label=label)
 
     def append(self, name: str, x: float, y: float) -> None:
@@ -118,11 +130,12 @@ class LinePlot(QWidget):
         return x0, x1, y0 - pad, y1 + pad
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
+        p, pal = QPainter(self), self.palette()
+        muted = pal.color(MUTED)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         outer = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        p.setPen(QPen(FRAME, 1))
-        p.setBrush(BACKGROUND)
+        p.setPen(QPen(painted(FRAME, pal), 1))
+        p.setBrush(pal.color(BACKGROUND))
         p.drawRoundedRect(outer, 6, 6)
 
         small = QFont(self.font())
@@ -130,13 +143,13 @@ class LinePlot(QWidget):
         p.setFont(small)
         fm = p.fontMetrics()
         line_h = fm.height()
-        p.setPen(TEXT)
+        p.setPen(painted(TEXT, pal, text=True))
         p.drawText(QPointF(10, 6 + fm.ascent()), self.title)
         self._paint_legend(p, fm)
 
         area = QRectF(44, 12 + line_h, self.width() - 56, self.height() - 22 - 2 * line_h)
         if self.point_count() == 0 or area.height() < 20 or area.width() < 40:
-            p.setPen(MUTED)
+            p.setPen(muted)
             p.drawText(area, Qt.AlignmentFlag.AlignCenter, self.placeholder)
             p.end()
             return
@@ -153,16 +166,16 @@ class LinePlot(QWidget):
         for i in range(3):
             y = y0 + (y1 - y0) * i / 2
             py = to_px(x0, y).y()
-            p.setPen(QPen(GRID, 1))
+            p.setPen(QPen(painted(GRID, pal), 1))
             p.drawLine(QPointF(area.left(), py), QPointF(area.right(), py))
-            p.setPen(MUTED)
+            p.setPen(muted)
             label_rect = QRectF(0, py - line_h / 2, area.left() - 6, line_h)
             p.drawText(
                 label_rect,
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 format_value(y),
             )
-        p.setPen(MUTED)
+        p.setPen(muted)
         bottom = QRectF(area.left(), area.bottom() + 3, area.width(), line_h)
         p.drawText(bottom, Qt.AlignmentFlag.AlignLeft, images_seen(x0))
         p.drawText(bottom, Qt.AlignmentFlag.AlignRight, images_seen(x1))
@@ -172,16 +185,17 @@ class LinePlot(QWidget):
         for s in self.series.values():
             if not s.xs:
                 continue
+            colour = painted(s.colour, pal)
             pts = [to_px(x, y) for x, y in zip(s.xs[::stride], s.ys[::stride])]
             if stride > 1 and (len(s.xs) - 1) % stride:
                 pts.append(to_px(s.xs[-1], s.ys[-1]))  # always end at the latest value
             if s.markers or len(pts) == 1:
                 p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(s.colour)
+                p.setBrush(colour)
                 for pt in pts:
                     p.drawEllipse(pt, 3.0, 3.0)
                 if len(pts) > 1:
-                    faint = QColor(s.colour)
+                    faint = QColor(colour)
                     faint.setAlpha(90)
                     p.setPen(QPen(faint, 1))
                     p.setBrush(Qt.BrushStyle.NoBrush)
@@ -193,23 +207,24 @@ class LinePlot(QWidget):
                 path = QPainterPath(pts[0])
                 for pt in pts[1:]:
                     path.lineTo(pt)
-                p.setPen(QPen(s.colour, 1.5))
+                p.setPen(QPen(colour, 1.5))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawPath(path)
         p.end()
 
     def _paint_legend(self, p: QPainter, fm) -> None:
+        pal = self.palette()
         x = self.width() - 10
         for s in reversed(list(self.series.values())):
             value = f" {format_value(s.ys[-1])}" if s.ys else ""
             text = f"{s.label or s.name}{value}"
             w = fm.horizontalAdvance(text)
             x -= w
-            p.setPen(TEXT)
+            p.setPen(painted(TEXT, pal, text=True))
             p.drawText(QPointF(x, 6 + fm.ascent()), text)
             x -= 12
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(s.colour)
+            p.setBrush(painted(s.colour, pal))
             p.drawEllipse(QPointF(x + 4, 6 + fm.ascent() - fm.xHeight() / 2), 3.5, 3.5)
             x -= 14
 
@@ -252,14 +267,14 @@ class ImageView(QWidget):
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
+        p, pal = QPainter(self), self.palette()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         caption_h = p.fontMetrics().height() + 8
         bounds = self.rect().adjusted(0, 0, 0, -caption_h)
         if self.image is not None and not self.image.isNull():
             target = fit_square(self.image.size(), bounds)
             _draw_image(p, target, self.image)
-            p.setPen(MUTED)
+            p.setPen(pal.color(MUTED))
             line = QRect(0, target.bottom() + 6, self.width(), caption_h)
             p.drawText(
                 line, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.caption
@@ -268,9 +283,9 @@ class ImageView(QWidget):
             side = min(bounds.width(), bounds.height())
             target = QRect(bounds.left() + (bounds.width() - side) // 2, bounds.top(), side, side)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(BACKGROUND)
+            p.setBrush(pal.color(BACKGROUND))
             p.drawRoundedRect(target, 8, 8)
-            p.setPen(MUTED)
+            p.setPen(pal.color(MUTED))
             flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
             p.drawText(target.adjusted(24, 24, -24, -24), flags, self.message)
         p.end()
@@ -305,7 +320,7 @@ class ThumbnailStrip(QWidget):
         return per_row * self.rows
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
+        p, pal = QPainter(self), self.palette()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         per_row = max(1, (self.width() + self.gap) // (self.cell + self.gap))
         slots = per_row * self.rows
@@ -321,7 +336,7 @@ class ThumbnailStrip(QWidget):
             )
             _draw_image(p, rect, image)
             if self.highlight:
-                p.setPen(QPen(SERIES_COLOURS["blue"], 1.5))
+                p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 1.5))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRect(QRectF(rect).adjusted(-0.5, -0.5, 0.5, 0.5))
         if more > 0:
@@ -331,9 +346,9 @@ class ThumbnailStrip(QWidget):
                 1 + c * (self.cell + self.gap), 1 + r * (self.cell + self.gap), self.cell, self.cell
             )
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(BACKGROUND)
+            p.setBrush(pal.color(BACKGROUND))
             p.drawRoundedRect(rect, 4, 4)
-            p.setPen(MUTED)
+            p.setPen(pal.color(MUTED))
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"+{more}")
         p.end()
 

@@ -13,21 +13,25 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
 )
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
+from .style import painted
+
 GRID_COLUMNS = 4
 CELL_GAP = 8
 
-# painted colours follow resources/styles/ganvas.qss
-CELL_BACKGROUND = QColor("#23272e")
-CELL_BORDER = QColor("#2f343c")
-HOVER_BORDER = QColor("#5a6270")
-MARK_BORDER = QColor("#8a7a4a")
-ACCENT = QColor("#5b9cf5")
+# painted colours as the dark theme has them, as in resources/styles/ganvas.qss; paint them
+# through style.painted (the light theme's twin where the palette is light). The accent is
+# the palette's Highlight.
+CELL_BACKGROUND = "#23272e"
+CELL_BORDER = "#2f343c"
+HOVER_BORDER = "#5a6270"
+MARK_BORDER = "#8a7a4a"
 LABEL_BACKGROUND = QColor(0, 0, 0, 150)
-LABEL_TEXT = QColor("#e6e8eb")
+LABEL_TEXT = "#e6e8eb"
 
 
 def smooth_painter(widget: QWidget) -> QPainter:
@@ -37,10 +41,11 @@ def smooth_painter(widget: QWidget) -> QPainter:
     return p
 
 
-def paint_tile(p: QPainter, rect: QRectF, pen: QPen | Qt.PenStyle) -> None:
-    """The rounded dark tile that images sit on, outlined with `pen`."""
+def paint_tile(p: QPainter, rect: QRectF, pen: QPen | Qt.PenStyle, palette: QPalette) -> None:
+    """The rounded tile that images sit on (dark, or light in the light theme), outlined with
+    `pen`."""
     p.setPen(pen)
-    p.setBrush(CELL_BACKGROUND)
+    p.setBrush(painted(CELL_BACKGROUND, palette))
     p.drawRoundedRect(rect, 6, 6)
 
 
@@ -127,19 +132,19 @@ class ImageCell(QWidget):
         super().leaveEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = smooth_painter(self)
-        paint_tile(p, QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5), Qt.PenStyle.NoPen)
+        p, pal = smooth_painter(self), self.palette()
+        paint_tile(p, QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5), Qt.PenStyle.NoPen, pal)
         inner = QRect(self.rect()).adjusted(4, 4, -4, -4)
         if self.image is not None and not self.image.isNull():
             p.drawImage(fit_rect(self.image.size(), inner), self.image)
         if self.selected:
-            pen, width = QPen(ACCENT, 3), 3
+            pen, width = QPen(pal.color(QPalette.ColorRole.Highlight), 3), 3
         elif self._hovered:
-            pen, width = QPen(HOVER_BORDER, 2), 2
+            pen, width = QPen(painted(HOVER_BORDER, pal), 2), 2
         elif self.marked:
-            pen, width = QPen(MARK_BORDER, 2), 2
+            pen, width = QPen(painted(MARK_BORDER, pal), 2), 2
         else:
-            pen, width = QPen(CELL_BORDER, 1), 1
+            pen, width = QPen(painted(CELL_BORDER, pal), 1), 1
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         half = width / 2
@@ -158,10 +163,17 @@ class ImageCell(QWidget):
         if w > inner.width() - 4:
             return  # too small to label legibly
         box = QRectF(inner.left() + 4, inner.bottom() - h - 3, w, h)
+        pal = self.palette()
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(ACCENT if self.selected else LABEL_BACKGROUND)
+        if self.selected:
+            p.setBrush(pal.color(QPalette.ColorRole.Highlight))
+        else:
+            p.setBrush(painted(LABEL_BACKGROUND, pal))
         p.drawRoundedRect(box, 4, 4)
-        p.setPen(QColor("#ffffff") if self.selected else LABEL_TEXT)
+        if self.selected:
+            p.setPen(pal.color(QPalette.ColorRole.HighlightedText))
+        else:
+            p.setPen(painted(LABEL_TEXT, pal, text=True))
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 

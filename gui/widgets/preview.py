@@ -4,12 +4,13 @@ with crisp pixels, as artists inspect a generated image in Krita or GIMP."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from .image_grid import CELL_BACKGROUND, fit_rect, smooth_painter
+from .style import painted
 
-MUTED_TEXT = QColor("#9aa3ad")
+MUTED_TEXT = "#9aa3ad"  # as the dark theme has it (style.painted)
 CAPTION_GAP = 10
 ZOOMS = (1, 2, 4)  # image pixels → screen pixels; None is "fit"
 
@@ -145,14 +146,14 @@ class PreviewView(QWidget):
             if caption:
                 line = QRect(target.left(), target.bottom() + CAPTION_GAP, target.width(), 0)
                 line.setHeight(self.fontMetrics().height())
-                p.setPen(MUTED_TEXT)
+                p.setPen(painted(MUTED_TEXT, self.palette(), text=True))
                 p.drawText(line, Qt.AlignmentFlag.AlignCenter, caption)
         else:
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(CELL_BACKGROUND)
+            p.setBrush(painted(CELL_BACKGROUND, self.palette()))
             p.drawRoundedRect(target, 8, 8)
             if self.message:
-                p.setPen(MUTED_TEXT)
+                p.setPen(painted(MUTED_TEXT, self.palette(), text=True))
                 flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
                 p.drawText(target.adjusted(32, 32, -32, -32), flags, self.message)
         p.end()

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPaintEvent,
+    QPalette,
     QPen,
     QResizeEvent,
     QWheelEvent,
@@ -26,10 +27,11 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.breeding import lattice_seed, lattice_seeds
 
-from .image_grid import ACCENT, CELL_BORDER, LABEL_TEXT, paint_tile, smooth_painter
+from .image_grid import CELL_BORDER, LABEL_TEXT, paint_tile, smooth_painter
+from .style import painted
 
-GRID_LINE = QColor("#2c3139")
-POINT = QColor("#4a515c")
+GRID_LINE = "#2c3139"  # painted colours as the dark theme has them (style.painted)
+POINT = "#4a515c"
 CELL_MIN, CELL_MAX, CELL_DEFAULT = 36, 140, 64
 
 
@@ -198,13 +200,14 @@ class SeedPad(QWidget):
     # --- painting ---------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = smooth_painter(self)
+        p, pal = smooth_painter(self), self.palette()
+        accent = pal.color(QPalette.ColorRole.Highlight)
         bounds = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        paint_tile(p, bounds, QPen(CELL_BORDER, 1))
+        paint_tile(p, bounds, QPen(painted(CELL_BORDER, pal), 1), pal)
         p.setClipRect(bounds.adjusted(1, 1, -1, -1))
 
         points = self._visible_points()
-        p.setPen(QPen(GRID_LINE, 1))
+        p.setPen(QPen(painted(GRID_LINE, pal), 1))
         for i, j, _ in points:  # lattice lines right and down from every point
             a = self.to_screen(i, j)
             p.drawLine(a, self.to_screen(i + 1, j))
@@ -223,17 +226,17 @@ class SeedPad(QWidget):
                 p.drawImage(box, image)
             else:
                 p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(POINT)
+                p.setBrush(painted(POINT, pal))
                 p.drawEllipse(c, 2.5, 2.5)
             weight = corners.get(seed, 0.0)
             if weight > 0:
-                colour = QColor(ACCENT)
+                colour = QColor(accent)
                 colour.setAlphaF(0.25 + 0.75 * weight)
                 p.setPen(QPen(colour, 1.5))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRoundedRect(box.adjusted(-2, -2, 2, 2), 3, 3)
             if weight > 0:  # the seeds being blended, with their share
-                p.setPen(LABEL_TEXT)
+                p.setPen(painted(LABEL_TEXT, pal, text=True))
                 label = QRectF(c.x() - self.cell / 2, box.bottom() + 2, self.cell, 14)
                 if label.bottom() > bounds.bottom():  # the bottom row: its label goes above
                     label.moveBottom(box.top() - 2)
@@ -241,9 +244,9 @@ class SeedPad(QWidget):
                 p.drawText(label, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
 
         marker = self.to_screen(*self.position)
-        p.setPen(QPen(QColor("#ffffff"), 2))
+        p.setPen(QPen(pal.color(QPalette.ColorRole.HighlightedText), 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(marker, 6, 6)
-        p.setPen(QPen(ACCENT, 2))
+        p.setPen(QPen(accent, 2))
         p.drawEllipse(marker, 8.5, 8.5)
         p.end()

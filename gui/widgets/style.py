@@ -3,6 +3,12 @@ light twin (the same stylesheet and palette with every grey's lightness turned r
 accent blues kept). By default it follows the operating system's light or dark setting
 (QStyleHints.colorScheme, Qt 6.5+; dark where the system does not say); Edit → Preferences…
 can choose one for good.
+
+Custom-painted widgets (image cells, the seed pad, the preview, the training plots) take their
+colours from the widget's palette (`palette.color(role)`) or, for the greys between the
+palette's roles, from `painted(dark_colour, palette)`: the colour is written once, as the dark
+theme paints it, and the light theme gets its twin by the same rule as the stylesheet. Colours
+are looked up while painting, never kept, so a theme switch repaints them at once.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 log = logging.getLogger("ganvas")
 
 STYLESHEET = "styles/ganvas.qss"
 THEMES = ("system", "light", "dark")  # the same choices as gui.core.settings.THEMES
-_HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
+# a colour, with the `color:` before it when it is a text colour (not `…-color:`)
+_HEX = re.compile(r"((?<![\w-])color\s*:\s*)?(#[0-9a-fA-F]{6})\b")
 _followers: dict[int, str] = {}  # id(app) → the theme chosen, while it follows the system
 
 
@@ -53,13 +60,15 @@ def dark_palette() -> QPalette:
     return p
 
 
-def light_colour(colour: str) -> str:
+def light_colour(colour: str, *, text: bool = False) -> str:
     """The light theme's twin of a dark theme colour (#rrggbb): greys and dark tints get
     their lightness turned round (a dark background becomes a light one, light text dark);
-    the saturated mid-light accents (the blue of selections and sliders) stay as they are."""
+    the saturated mid-light accents (the blue of selections and sliders) stay as they are,
+    except as `text`: a light yellow warning text on a now light background could not be read,
+    so text always has its lightness turned round."""
     c = QColor(colour)
     h, lightness, s = colorsys.rgb_to_hls(c.redF(), c.greenF(), c.blueF())
-    if s > 0.5 and 0.45 < lightness < 0.8:
+    if not text and s > 0.5 and 0.45 < lightness < 0.8:
         return c.name()
     r, g, b = colorsys.hls_to_rgb(h, 1.0 - lightness, s)
     return QColor.fromRgbF(r, g, b).name()
@@ -67,7 +76,12 @@ def light_colour(colour: str) -> str:
 
 def light_palette() -> QPalette:
     dark, p = dark_palette(), QPalette()
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Disabled):
+    groups = (
+        QPalette.ColorGroup.Active,
+        QPalette.ColorGroup.Inactive,
+        QPalette.ColorGroup.Disabled,
+    )
+    for group in groups:  # all three: an unfocused window is Inactive
         for role in QPalette.ColorRole:
             if role == QPalette.ColorRole.NColorRoles:
                 continue
@@ -82,8 +96,33 @@ def load_stylesheet(path: Path, look: str = "dark") -> str:
     folder = path.parent.resolve().as_posix()
     text = path.read_text(encoding="utf-8").replace("@styles/", folder + "/")
     if look == "light":
-        text = _HEX.sub(lambda m: light_colour(m.group(0)), text)
+        text = _HEX.sub(
+            lambda m: (m.group(1) or "") + light_colour(m.group(2), text=bool(m.group(1))), text
+        )
     return text
+
+
+def repolish(widget: QWidget) -> None:
+    """Apply the style again after a property the stylesheet selects on (role, error) changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def is_light(palette: QPalette) -> bool:
+    """Whether `palette` is the light look (its window background is light)."""
+    return palette.color(QPalette.ColorRole.Window).lightnessF() > 0.5
+
+
+def painted(dark: str | QColor, palette: QPalette, *, text: bool = False) -> QColor:
+    """A colour for custom painting: `dark` as the dark theme paints it, or, where `palette`
+    is light, its light twin (light_colour; `text` for text on a background);
+    the alpha is kept."""
+    colour = QColor(dark)
+    if not is_light(palette):
+        return colour
+    twin = QColor(light_colour(colour.name(), text=text))
+    twin.setAlpha(colour.alpha())
+    return twin
 
 
 def system_look(app: QApplication) -> str | None:

@@ -108,6 +108,29 @@ def test_the_theme_changes_at_once_and_follows_the_system(window, qapp, keep_loo
     assert style.apply_theme(qapp, "system") == "dark"
 
 
+def grab_lightness(widget) -> float:
+    image = widget.grab().toImage()
+    w, h = image.width(), image.height()
+    points = [(w * (i + 0.5) / 8, h * (j + 0.5) / 8) for i in range(8) for j in range(8)]
+    return sum(image.pixelColor(int(x), int(y)).lightnessF() for x, y in points) / len(points)
+
+
+def test_a_theme_switch_repaints_the_painted_widgets_of_the_open_window(window, keep_look):
+    """The grid's cells, the seed pad and the preview turn light and back at once: the window
+    stays open all along."""
+    dialog = window.preferences_menu.open()
+    browse = window.browse
+    painted = {"grid cell": browse.grid.cells[0], "seed pad": browse.pad, "preview": browse.preview}
+    window.browse.preview.set_message("Loading…")
+    for look in ("light", "dark"):
+        dialog.theme.setCurrentIndex(dialog.theme.findData(look))
+        dialog.apply_button.click()
+        for name, widget in painted.items():
+            value = grab_lightness(widget)
+            assert (value > 0.6) if look == "light" else (value < 0.3), (look, name, value)
+    dialog.close()
+
+
 def test_a_bad_file_name_template_cannot_be_stored(window):
     dialog = window.preferences_menu.open()
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
