@@ -125,6 +125,7 @@ class Session:
         self.window.train.reveal()
         panel.set_folder(skin_tone_folder(96))
         self.wait(lambda: panel.state.phase is Phase.READY, 120, "the folder scan")
+        self.wait(lambda: panel.setup.base_reason, 120, "the choice of a bundled model")
         pause(self.app, 1.0)
         self.save("train-setup")
 
