@@ -21,3 +21,18 @@ def empty_window(qtbot):
     w.show()
     yield w
     w.close()
+
+
+@pytest.fixture
+def keep_look(qapp):
+    """The app's style, palette and stylesheet as they were, after the test."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.widgets import style
+
+    palette, sheet, name = QApplication.palette(), qapp.styleSheet(), qapp.style().name()
+    yield
+    style._followers.pop(id(qapp), None)
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setStyle(name)

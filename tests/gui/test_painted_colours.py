@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from engine.paths import resources_dir
 from gui.browse.desktop import FullscreenPreview
@@ -20,17 +20,6 @@ from gui.widgets import style
 from gui.widgets.image_grid import ImageGrid
 from gui.widgets.preview import PreviewView
 from gui.widgets.seed_pad import SeedPad
-
-
-@pytest.fixture
-def keep_look(qapp: QApplication):
-    """The app's style, palette and stylesheet as they were, after the test."""
-    palette, sheet, name = QApplication.palette(), qapp.styleSheet(), qapp.style().name()
-    yield
-    style._followers.pop(id(qapp), None)
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setStyle(name)
 
 
 def mean_lightness(image: QImage) -> float:

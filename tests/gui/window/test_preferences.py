@@ -26,17 +26,6 @@ def config(tmp_path: Path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def keep_look(qapp: QApplication):
-    """The app's style, palette and stylesheet as they were, after the test."""
-    palette, sheet, name = QApplication.palette(), qapp.styleSheet(), qapp.style().name()
-    yield
-    style._followers.pop(id(qapp), None)
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setStyle(name)
-
-
-@pytest.fixture
 def window(config, empty_window):
     """The main window, opened after the config folder is the test's own."""
     return empty_window
