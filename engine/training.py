@@ -355,7 +355,7 @@ class Trainer:
             gp = gradient_penalty(self._D, reals, fakes, self.dev_gen)
             loss_d = loss_d + cfg.gp_lambda * gp
             losses["gp"] = float(gp.detach())
-        self.ada.observe(real_logits)
+        self.ada.observe(real_logits[true_real])  # all of them unless APA swapped some
         if cfg.apa_target is not None:
             self.apa.observe(real_logits[true_real])
             losses["apa_p"] = self.apa.p
