@@ -20,7 +20,8 @@ Not used: wesnoth-1.16-data, oxygen-icon-theme, openclipart-png, tuxpaint-stamps
 benchmark's folders come from them).
 
     python scripts/build_base_dataset.py [--out data/base-set]
-    python scripts/train_base_model.py        # then train the base on it
+    python scripts/train_default_model.py --data data/base-set ...   # then train the base on it
+                                        # (the full command: that script's docstring)
 """
 
 from __future__ import annotations

@@ -25,6 +25,12 @@ A base of many kinds (scripts/build_base_dataset.py), from scratch, for fine-tun
         --kimg 300 --threads 2 --subject "many kinds" --install-as base-mixed.safetensors \
         --license "GPL-3+ (trained on GPL-2+/GPL-3+ game art and wallpapers and Apache-2.0 emoji)"
 
+Measured (BENCHMARKS.md, own folders, 2026-12-04): that set continued for 100 kimg from
+base-emoji-all (`--base resources/models/base-emoji-all.safetensors --kimg 100`, 52 min) gave
+fine-tunes no better than base-emoji-all's (portraits 2.14 vs 2.10, clipart 1.71 vs 1.74 x floor)
+and samples farther from every benchmark folder (its photos and textures fill the frame; the
+folders are figures on white), so it is not shipped.
+
 Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
 (lowest logged SWD) to resources/models/default.safetensors with the model's display name.
 """
