@@ -109,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the folder's images",
     )
     t.add_argument(
-        "--freeze-d", type=_number(int, 0, 16), help="discriminator blocks frozen when fine-tuning"
+        "--freeze-d",
+        type=_number(int, 0, 16),
+        help="discriminator blocks frozen when fine-tuning (2)",
     )
     t.add_argument(
         "--keep-variety",
@@ -244,7 +246,7 @@ def _auto_base(args: argparse.Namespace) -> Path:
 
 
 def _train_config(args: argparse.Namespace):
-    from engine.config import TrainConfig
+    from engine.config import FINE_TUNE_FREEZE_D, TrainConfig
 
     run = Path(args.out)
     if run.exists() and not run.is_dir():
@@ -293,6 +295,8 @@ def _train_config(args: argparse.Namespace):
         value = getattr(args, f"{name}_every")
         if value is not None:
             setattr(cfg, f"{name}_every", value)
+    if not run_json.exists() and cfg.base_model and args.freeze_d is None:
+        cfg.freeze_d = FINE_TUNE_FREEZE_D
     if args.resolution is not None:
         cfg.data.resolution = args.resolution
     if args.crop is not None:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
+from engine.config import FINE_TUNE_FREEZE_D
 from engine.presets import PRESETS
 
 from ..core.models import MODEL_FILTER
@@ -503,7 +504,7 @@ class SetupPage(QWidget):
             self.state.freeze_d = 0
             return
         if self.state.freeze_d == 0:
-            self.state.freeze_d = 1
+            self.state.freeze_d = FINE_TUNE_FREEZE_D
         self.base_label.setText(self._base_text(path))
         self.base_label.setToolTip(path)
         self.base_label.show()

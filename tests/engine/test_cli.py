@@ -167,3 +167,18 @@ def test_training_events_parse_into_typed_events():
     assert events.parse({"kind": "message", "text": "NaN"}) == events.Message("NaN", "info")
     assert events.stats_record({"step": 5, "kimg": 0.04}).kimg == 0.04
     assert events.stats_record({"kind": "ddp", "world": 2}) is None
+
+
+def test_a_new_fine_tune_freezes_the_default_d_blocks_unless_told(blob_folder, tmp_path):
+    from engine.cli import _train_config, build_parser
+    from engine.config import FINE_TUNE_FREEZE_D
+
+    def config(*extra):
+        args = build_parser().parse_args(["train", "--data", str(blob_folder), *extra])
+        return _train_config(args)
+
+    base = str(Path(__file__).parents[2] / "resources" / "models" / "default.safetensors")
+    assert config("--out", str(tmp_path / "a"), "--base", base).freeze_d == FINE_TUNE_FREEZE_D > 0
+    told = config("--out", str(tmp_path / "b"), "--base", base, "--freeze-d", "0")
+    assert told.freeze_d == 0
+    assert config("--out", str(tmp_path / "c")).freeze_d == 0  # from scratch nothing is frozen

@@ -352,6 +352,7 @@ def test_unfinished_runs_in_the_runs_folder_reveal_the_dock_at_start(qtbot, tmp_
 
 
 def test_fine_tune_settings_apply_only_when_starting_from_a_model(make_panel, tiny_model_file):
+    from engine.config import FINE_TUNE_FREEZE_D
     from gui.train.state import START_DEFAULT, START_SCRATCH, build_config
 
     panel = make_panel(default_model=tiny_model_file)
@@ -360,6 +361,7 @@ def test_fine_tune_settings_apply_only_when_starting_from_a_model(make_panel, ti
     panel.setup.variety_spin.setValue(500)
     cfg = build_config(panel.state, tiny_model_file)
     assert cfg.base_model == str(tiny_model_file) and cfg.keep_variety == 500
+    assert cfg.freeze_d == FINE_TUNE_FREEZE_D  # the CLI's default for a fine-tune too
 
     panel.state.start_from = START_SCRATCH
     assert not panel.setup.variety_spin.isEnabled()
