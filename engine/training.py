@@ -128,7 +128,9 @@ class Trainer:
             self.G.load_state_dict(self.base.G.state_dict())
             if self.base.D is not None:
                 self.D.load_state_dict(self.base.D.state_dict())
-        self.D.freeze_blocks(cfg.freeze_d)
+        # FreezeD keeps the base's input-side layers; a grown D's input-side layers are new
+        # (random), so freezing them would fix noise in place
+        self.D.freeze_blocks(0 if self.growing else cfg.freeze_d)
         # the base generator, frozen: the reference whose variety keep_variety preserves (when
         # growing, the smaller model itself: its blocks are compared with the same lower blocks)
         self.source = None

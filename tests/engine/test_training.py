@@ -307,11 +307,12 @@ def grow_config(data, run, base, **overrides):
 def test_a_grown_model_starts_as_its_base_at_twice_the_size(blob_folder, tmp_path, tiny_model_file):
     from engine.training import Trainer
 
-    cfg = grow_config(blob_folder, tmp_path / "grow", tiny_model_file)
+    cfg = grow_config(blob_folder, tmp_path / "grow", tiny_model_file, freeze_d=2)
     dataset = scan_folder(blob_folder, cfg.data)
     trainer = Trainer(cfg, dataset, torch.device("cpu"))
     base = load_model(tiny_model_file, with_discriminator=True)
     assert trainer.growing and trainer.fade_alpha() == 0.0
+    assert all(p.requires_grad for p in trainer.D.parameters())  # its new input side learns
     trainer._apply_fade()
     z = torch.randn(4, base.config.z_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
