@@ -151,6 +151,10 @@ class TrainConfig:
     loss: LossKind = "ns"
     lr_g: float = 0.0025
     lr_d: float = 0.0025
+    # factor on the mapping network's learning rate, on top of its fixed 0.01 (StyleGAN's lr_mul,
+    # made for runs of thousands of kimg): in a short fine-tune the mapping barely moves, so every
+    # seed keeps the base's layout
+    mapping_lr: float = 1.0
     r1_gamma: float | None = None  # None: heuristic from resolution and batch
     r1_interval: int = 16
     gp_lambda: float = 10.0

@@ -163,7 +163,7 @@ class Trainer:
             assert all(k.startswith("fromrgb.") for k in missing)
             self.D_coarse = self.D_coarse.to(device)
             self.d_params += list(self.D_coarse.parameters())
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(0.0, 0.99))
+        self.opt_G = torch.optim.Adam(self._g_param_groups(), lr=cfg.lr_g, betas=(0.0, 0.99))
         self.opt_D = torch.optim.Adam(self.d_params, lr=cfg.lr_d, betas=(0.0, 0.99))
         self.policy = parse_policy(cfg.augment)
         target = cfg.ada_target if self.policy else None
@@ -462,11 +462,23 @@ class Trainer:
             self.data_gen.set_state(state["rng_data"])
             self.dev_gen.set_state(state["rng_device"])
 
+    def _g_param_groups(self) -> list[dict]:
+        """The generator's parameters for its optimiser; the mapping network in a group of its own
+        when cfg.mapping_lr scales its learning rate (one group otherwise, as older checkpoints
+        have)."""
+        if self.cfg.mapping_lr == 1.0:
+            return [{"params": list(self.G.parameters())}]
+        mapping = list(self.G.mapping.parameters())
+        ids = {id(p) for p in mapping}
+        rest = [p for p in self.G.parameters() if id(p) not in ids]
+        k = self.cfg.mapping_lr
+        return [{"params": rest}, {"params": mapping, "lr": self.cfg.lr_g * k, "lr_mul": k}]
+
     def set_lr_scale(self, scale: float) -> None:
         self.lr_scale = scale
         for opt, lr in ((self.opt_G, self.cfg.lr_g), (self.opt_D, self.cfg.lr_d)):
             for group in opt.param_groups:
-                group["lr"] = lr * scale
+                group["lr"] = lr * scale * group.get("lr_mul", 1.0)
 
     def save_checkpoint(self) -> None:
         if self.rank == 0:

@@ -205,6 +205,40 @@ def test_keep_variety_fine_tune_logs_and_resumes_exactly(blob_folder, tmp_path, 
     assert_same_weights(weights(tmp_path / "straight"), weights(halves))
 
 
+def test_mapping_lr_scales_only_the_mapping_and_resumes_exactly(
+    blob_folder, tmp_path, tiny_model_file
+):
+    base = load_model(tiny_model_file).G.state_dict()
+
+    def moved(run: Path, **fine_tune) -> tuple[float, float]:
+        """How far the mapping and the synthesis moved from the base, relative to the base."""
+        cfg = tiny_train_config(blob_folder, run, base_model=str(tiny_model_file), **fine_tune)
+        list(train(cfg))
+        g = load_checkpoint(run / "checkpoints" / "latest.pt")["G"]
+        mapping = [k for k in base if k.startswith("mapping.") and k != "mapping.w_avg"]
+        synthesis = [k for k in base if k.startswith("synthesis.")]
+        return tuple(
+            float(sum((g[k] - base[k]).norm() for k in keys) / sum(base[k].norm() for k in keys))
+            for keys in (mapping, synthesis)
+        )
+
+    frozen_map, frozen_syn = moved(tmp_path / "m0", mapping_lr=0.0)
+    plain_map, plain_syn = moved(tmp_path / "m1")
+    fast_map, fast_syn = moved(tmp_path / "m30", mapping_lr=30.0)
+    assert frozen_map == 0 and frozen_syn > 0  # a factor 0 freezes the mapping, nothing else
+    assert plain_map > 0 and fast_map > 5 * plain_map
+    assert 0.5 < fast_syn / plain_syn < 2  # the synthesis keeps its learning rate
+
+    halves = tmp_path / "halves"
+    stop_at_step_10(blob_folder, halves, base_model=str(tiny_model_file), mapping_lr=30.0)
+    list(
+        train(
+            tiny_train_config(blob_folder, halves, base_model=str(tiny_model_file), mapping_lr=30.0)
+        )
+    )
+    assert_same_weights(weights(tmp_path / "m30"), weights(halves))
+
+
 def test_lecam_changes_training_and_resumes_exactly(blob_folder, tmp_path):
     events = list(train(tiny_train_config(blob_folder, tmp_path / "straight", lecam=0.3)))
     lecam = [e["lecam"] for e in events if e["kind"] == "progress"]
