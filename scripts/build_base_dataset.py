@@ -15,6 +15,13 @@ buildings   painted city buildings and wonders      freeciv-data 3.0.6-1+deb12u1
 photos      crops of photos and digital paintings   plasma-workspace-wallpapers    GPL-2+
                                                     4:5.27.5-2
 textures    painted ground and sky textures         pingus-data 0.7.6-5.1          GPL-2+
+warriors    painted unit portraits (people, horses,  0ad-data 0.0.26-1              CC-BY-SA-3.0
+            ships, siege engines; dark backgrounds)
+faces       painted character portraits (busts)     flare-game 1.14-1              CC-BY-SA-3.0+
+
+`--kinds` picks some of them: the "figures" base (fine-tuned from the all-emoji base on
+`--kinds sprites,renders,buildings,warriors,faces`) leaves out the photos and textures, whose
+pictures fill the frame; artists' folders mostly hold figures and objects on a plain ground.
 
 Not used: wesnoth-1.16-data, oxygen-icon-theme, openclipart-png, tuxpaint-stamps-default (the
 benchmark's folders come from them).
@@ -36,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from scripts import build_default_dataset  # noqa: E402
 from scripts.build_benchmark_folders import FolderSpec, build_folder, fetch_package, log  # noqa: E402
 
+ZERO_AD = "art/textures/ui/session/portraits"
 SUPERTUX = "usr/share/games/supertux2/images"
 FREEDROID = "usr/share/freedroidrpg/data/graphics"
 KINDS = [
@@ -84,6 +92,24 @@ KINDS = [
         ("usr/share/games/pingus/data/images/textures/*.*",),
         crops=3,
     ),
+    FolderSpec(
+        "warriors",
+        "painted unit portraits: soldiers, riders, civilians, ships and siege engines",
+        "0ad-data",
+        "0.0.26-1",
+        "CC-BY-SA-3.0 (debian/copyright: Files: * Copyright: 2010 Wildfire Games)",
+        (f"{ZERO_AD}/units/*.dds", f"{ZERO_AD}/units/*/*.dds", f"{ZERO_AD}/gaia/*.dds"),
+        inner_zip="usr/share/games/0ad/mods/public/public.zip",
+    ),
+    FolderSpec(
+        "faces",
+        "painted character portraits (head and shoulders)",
+        "flare-game",
+        "1.14-1",
+        "CC-BY-SA-3.0+ (debian/copyright: Files: * Copyright: 2012-2021 Clint Bellanger and "
+        "others)",
+        ("usr/share/games/flare/mods/*/images/portraits/*.png",),
+    ),
 ]
 
 
@@ -93,11 +119,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", default=str(ROOT / "data" / "debs"), help=".deb download cache")
     p.add_argument("--max-side", type=int, default=256, help="longer side of the saved images")
     p.add_argument("--seed", type=int, default=0)
+    names = ["emoji"] + [k.name for k in KINDS]
+    p.add_argument("--kinds", default=",".join(names), help=f"comma list of {', '.join(names)}")
     args = p.parse_args(argv)
+    kinds = set(args.kinds.split(","))
+    if kinds - set(names):
+        p.error(f"unknown kinds: {', '.join(sorted(kinds - set(names)))}")
     out = Path(args.out)
-    build_default_dataset.main(["--out", str(out / "emoji")])
-    total = len(list((out / "emoji").glob("*.png")))
-    for spec in KINDS:
+    total = 0
+    if "emoji" in kinds:
+        build_default_dataset.main(["--out", str(out / "emoji")])
+        total = len(list((out / "emoji").glob("*.png")))
+    for spec in (k for k in KINDS if k.name in kinds):
         root, sha = fetch_package(spec.package, spec.version, Path(args.cache))
         total += build_folder(spec, root, sha, out, args.max_side, args.seed)
     log(f"{total} images in {out}")

@@ -25,6 +25,7 @@ then a seeded sample where a folder caps the count).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import random
@@ -32,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +58,9 @@ class FolderSpec:
     # > 0: that many random square crops of each image (photos, wallpapers) instead of the whole
     crops: int = 0
     one_per_folder: bool = False  # only each folder's largest file (one picture, many sizes)
+    # a zip inside the package (a game's data archive): the globs then match its members, which
+    # are extracted once beside it
+    inner_zip: str = ""
 
 
 WESNOTH = "usr/share/games/wesnoth/1.16/data/core/images"
@@ -140,6 +145,21 @@ def fetch_package(name: str, version: str, cache: Path) -> tuple[Path, str]:
     return root, hashlib.sha256(deb.read_bytes()).hexdigest()
 
 
+def unzip_members(spec: FolderSpec, root: Path) -> Path:
+    """The members of spec.inner_zip that its globs match, extracted (once) into a folder beside
+    the archive; → that folder, the root the globs then apply to."""
+    out = root / f"{spec.inner_zip}.members"
+    if not out.exists():
+        tmp = out.parent / f"{out.name}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        with zipfile.ZipFile(root / spec.inner_zip) as archive:
+            for name in archive.namelist():
+                if any(fnmatch.fnmatch(name, g) for g in spec.globs):
+                    archive.extract(name, tmp)
+        tmp.rename(out)
+    return out
+
+
 def pick_files(spec: FolderSpec, root: Path, seed: int) -> list[Path]:
     files = sorted({p for g in spec.globs for p in root.glob(g) if p.is_file()})
     files = [p for p in files if not any(x in str(p.relative_to(root)) for x in spec.exclude)]
@@ -182,6 +202,8 @@ def build_folder(spec: FolderSpec, root: Path, sha: str, out: Path, max_side: in
     for old in folder.glob("*.png"):
         old.unlink()
     kept, skipped = [], []
+    if spec.inner_zip:
+        root = unzip_members(spec, root)
     for i, path in enumerate(pick_files(spec, root, seed)):
         rel = str(path.relative_to(root))
         try:

@@ -77,7 +77,11 @@ EMOJI_LICENSE = "Apache-2.0 (trained on Noto Color Emoji artwork, Apache-2.0 / O
 
 
 def install(
-    run: Path, subject: str, name: str = "default.safetensors", license: str = EMOJI_LICENSE
+    run: Path,
+    subject: str,
+    name: str = "default.safetensors",
+    license: str = EMOJI_LICENSE,
+    display_name: str = "",
 ) -> Path:
     from engine.modelfile import load_model, save_model
 
@@ -85,7 +89,7 @@ def install(
     model = load_model(snapshot, with_discriminator=True)
     info = {k: v for k, v in model.metadata.items() if k not in ("format", "model")}
     info |= {
-        "name": f"Ganvas default ({subject}, {model.config.resolution} px)",
+        "name": display_name or f"Ganvas default ({subject}, {model.config.resolution} px)",
         "license": license,
         "source_snapshot": snapshot.name,
     }
@@ -113,7 +117,9 @@ def main() -> None:
     p.add_argument("--threads", default="0", help="CPU threads (0 = torch default)")
     p.add_argument("--base", help="fine-tune from this .safetensors model (a new run only)")
     p.add_argument("--keep-variety", help="fine-tuning: weight of the variety-keeping loss")
+    p.add_argument("--freeze-d", help="fine-tuning: discriminator blocks kept frozen (CLI: 2)")
     p.add_argument("--subject", default="emoji", help="what it draws, for the model's name")
+    p.add_argument("--display-name", default="", help="the model's whole name (a base's)")
     p.add_argument("--subset", default="all", help="which emoji, when --data must be built")
     p.add_argument("--install-only", action="store_true")
     p.add_argument("--no-install", action="store_true", help="train only; look before installing")
@@ -137,12 +143,13 @@ def main() -> None:
         cmd += ["--lr", args.lr] if args.lr else []
         cmd += ["--base", args.base] if args.base else []
         cmd += ["--keep-variety", args.keep_variety] if args.keep_variety else []
+        cmd += ["--freeze-d", args.freeze_d] if args.freeze_d else []
         start = time.time()
         subprocess.run(cmd, check=True)
         with open(run / "wall_time.jsonl", "a") as f:
             f.write(json.dumps({"started": start, "seconds": time.time() - start}) + "\n")
     if not args.no_install:
-        install(run, args.subject, args.install_as, args.license)
+        install(run, args.subject, args.install_as, args.license, args.display_name)
 
 
 if __name__ == "__main__":
