@@ -31,6 +31,14 @@ fine-tunes no better than base-emoji-all's (portraits 2.14 vs 2.10, clipart 1.71
 and samples farther from every benchmark folder (its photos and textures fill the frame; the
 folders are figures on white), so it is not shipped.
 
+A base of figures and objects (build_base_dataset.py --out data/base-figures --kinds
+sprites,renders,buildings,warriors,faces: 898 images), continued from base-emoji-all with every
+discriminator block trainable (its new dark grounds are far from the emoji's white):
+    python scripts/train_default_model.py --data data/base-figures --run runs/base-figures \
+        --kimg 100 --threads 2 --base resources/models/base-emoji-all.safetensors --freeze-d 0 \
+        --subject figures --display-name "Ganvas base (figures and objects, 64 px)" \
+        --install-as base-figures.safetensors --license "CC-BY-SA-3.0 (...)"
+
 Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
 (lowest logged SWD) to resources/models/default.safetensors with the model's display name.
 """
