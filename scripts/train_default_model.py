@@ -39,6 +39,10 @@ discriminator block trainable (its new dark grounds are far from the emoji's whi
         --subject figures --display-name "Ganvas base (figures and objects, 64 px)" \
         --install-as base-figures.safetensors --license "CC-BY-SA-3.0 (...)"
 
+Measured (BENCHMARKS.md, own folders, 2026-12-08): portraits fine-tuned 10 min from it scored 2.11
+x floor (16 px 2.75) against base-emoji-all's 2.05 (2.33), and its samples are farther from every
+benchmark folder, so it is not shipped either.
+
 Stopping it (Ctrl+C) and running it again resumes. `--install-only` copies the run's best snapshot
 (lowest logged SWD) to resources/models/default.safetensors with the model's display name.
 """
