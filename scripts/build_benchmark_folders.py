@@ -146,9 +146,10 @@ def fetch_package(name: str, version: str, cache: Path) -> tuple[Path, str]:
 
 
 def unzip_members(spec: FolderSpec, root: Path) -> Path:
-    """The members of spec.inner_zip that its globs match, extracted (once) into a folder beside
-    the archive; → that folder, the root the globs then apply to."""
-    out = root / f"{spec.inner_zip}.members"
+    """The members of spec.inner_zip that its globs match, extracted (once per folder spec, so
+    two specs reading one archive do not share a stale pick) into a folder beside the archive;
+    → that folder, the root the globs then apply to."""
+    out = root / f"{spec.inner_zip}.{spec.name}"
     if not out.exists():
         tmp = out.parent / f"{out.name}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
